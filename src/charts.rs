@@ -1,0 +1,384 @@
+//! The charts the plugin defines, and how a sample becomes protocol lines.
+//!
+//! Chart and dimension ids are a contract: alarms and outside checks read
+//! them. Every dimension is incremental (netdata turns the counters into
+//! events per second) and is the sum of the kernel counters that exist on
+//! this host; a dimension none of whose counters exist is not defined.
+
+use crate::counters::{Counter, CounterSet, Values};
+use crate::writer::Writer;
+
+/// The plugin's name as netdata knows it.
+pub const PLUGIN: &str = "tcp_resets.plugin";
+
+/// The chart-local variable carrying the SYN-cookie setting.
+pub const SYNCOOKIES_VARIABLE: &str = "tcp_syncookies";
+
+/// Which chart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChartKind {
+    Resets,
+    Causes,
+    Syncookies,
+    Spoofing,
+}
+
+/// A dimension and the counters it adds up.
+#[derive(Debug)]
+pub struct DimDef {
+    pub id: &'static str,
+    pub sources: &'static [Counter],
+}
+
+/// A chart's fixed definition.
+#[derive(Debug)]
+pub struct ChartDef {
+    pub kind: ChartKind,
+    pub id: &'static str,
+    pub title: &'static str,
+    pub family: &'static str,
+    pub chart_type: &'static str,
+    pub priority: u64,
+    pub dims: &'static [DimDef],
+}
+
+/// Units of every chart.
+pub const UNITS: &str = "events/s";
+
+/// Every chart the plugin can define, in output order.
+pub const CHARTS: [ChartDef; 4] = [
+    ChartDef {
+        kind: ChartKind::Resets,
+        id: "tcp_resets.resets",
+        title: "TCP resets",
+        family: "resets",
+        chart_type: "line",
+        priority: 1000,
+        dims: &[
+            DimDef {
+                id: "AttemptFails",
+                sources: &[Counter::AttemptFails],
+            },
+            DimDef {
+                id: "EstabResets",
+                sources: &[Counter::EstabResets],
+            },
+            DimDef {
+                id: "OutRsts",
+                sources: &[Counter::OutRsts],
+            },
+        ],
+    },
+    ChartDef {
+        kind: ChartKind::Causes,
+        id: "tcp_resets.causes",
+        title: "TCP reset causes",
+        family: "causes",
+        chart_type: "stacked",
+        priority: 1001,
+        dims: &[
+            DimDef {
+                id: "queue_full",
+                sources: &[Counter::ListenOverflows, Counter::TCPReqQFullDrop],
+            },
+            DimDef {
+                id: "aborted",
+                sources: &[
+                    Counter::TCPAbortOnData,
+                    Counter::TCPAbortOnClose,
+                    Counter::TCPAbortOnLinger,
+                    Counter::TCPAbortOnTimeout,
+                ],
+            },
+            DimDef {
+                id: "memory",
+                sources: &[Counter::TCPAbortOnMemory],
+            },
+            DimDef {
+                id: "half_open",
+                sources: &[Counter::EmbryonicRsts],
+            },
+        ],
+    },
+    ChartDef {
+        kind: ChartKind::Syncookies,
+        id: "tcp_resets.syncookies",
+        title: "TCP SYN cookies",
+        family: "syncookies",
+        chart_type: "line",
+        priority: 1002,
+        dims: &[
+            DimDef {
+                id: "sent",
+                sources: &[Counter::SyncookiesSent],
+            },
+            DimDef {
+                id: "received",
+                sources: &[Counter::SyncookiesRecv],
+            },
+            DimDef {
+                id: "failed",
+                sources: &[Counter::SyncookiesFailed],
+            },
+        ],
+    },
+    ChartDef {
+        kind: ChartKind::Spoofing,
+        id: "tcp_resets.spoofing",
+        title: "Possible blind reset attacks",
+        family: "spoofing",
+        chart_type: "line",
+        priority: 1003,
+        dims: &[
+            DimDef {
+                id: "challenge_acks",
+                sources: &[Counter::TCPChallengeACK],
+            },
+            DimDef {
+                id: "syn_challenges",
+                sources: &[Counter::TCPSYNChallenge],
+            },
+            DimDef {
+                id: "bad_resets",
+                sources: &[Counter::BadRsts],
+            },
+        ],
+    },
+];
+
+/// The most dimensions a chart has.
+const MAX_DIMS: usize = 4;
+
+/// A defined dimension: its id and the counters of its sum that exist.
+#[derive(Clone, Copy, Debug)]
+struct Dim {
+    id: &'static str,
+    sources: CounterSet,
+}
+
+/// A chart as defined on this host.
+#[derive(Clone, Copy, Debug)]
+struct Chart {
+    def: &'static ChartDef,
+    dims: [Option<Dim>; MAX_DIMS],
+}
+
+/// The charts defined on this host, fixed at start-up.
+#[derive(Debug)]
+pub struct Charts {
+    charts: [Option<Chart>; CHARTS.len()],
+    update_every: u64,
+}
+
+/// Sums `set`'s counters; `None` when any of them has no value this tick
+/// (a partial sum would show as a drop and then a spike).
+fn sum(values: &Values, set: CounterSet) -> Option<u64> {
+    let mut total: u64 = 0;
+    for c in Counter::ALL {
+        if set.contains(c) {
+            total = total.wrapping_add(values.get(c)?);
+        }
+    }
+    Some(total)
+}
+
+impl Charts {
+    /// Defines every chart that has at least one dimension whose counters
+    /// are in `present`.
+    pub fn new(present: CounterSet, update_every: u64) -> Charts {
+        let mut charts = [None; CHARTS.len()];
+        for (slot, def) in charts.iter_mut().zip(CHARTS.iter()) {
+            let mut dims = [None; MAX_DIMS];
+            let mut any = false;
+            for (d, dim) in dims.iter_mut().zip(def.dims) {
+                let mut sources = CounterSet::default();
+                for &c in dim.sources {
+                    if present.contains(c) {
+                        sources.insert(c);
+                    }
+                }
+                if !sources.is_empty() {
+                    *d = Some(Dim {
+                        id: dim.id,
+                        sources,
+                    });
+                    any = true;
+                }
+            }
+            if any {
+                *slot = Some(Chart { def, dims });
+            }
+        }
+        Charts {
+            charts,
+            update_every,
+        }
+    }
+
+    /// Whether `kind` is defined on this host.
+    pub fn has(&self, kind: ChartKind) -> bool {
+        self.charts.iter().flatten().any(|c| c.def.kind == kind)
+    }
+
+    /// The ids of the dimensions of `kind` defined on this host.
+    pub fn dimensions(&self, kind: ChartKind) -> impl Iterator<Item = &'static str> + '_ {
+        self.charts
+            .iter()
+            .flatten()
+            .filter(move |c| c.def.kind == kind)
+            .flat_map(|c| c.dims.iter().flatten().map(|d| d.id))
+    }
+
+    /// Writes the CHART and DIMENSION lines of every defined chart, and the
+    /// SYN-cookie variable when it is known.
+    pub fn define(
+        &self,
+        w: &mut Writer,
+        module: impl Fn(ChartKind) -> &'static str,
+        syncookies: Option<i64>,
+    ) {
+        for chart in self.charts.iter().flatten() {
+            let def = chart.def;
+            w.chart(
+                def.id,
+                def.title,
+                UNITS,
+                def.family,
+                def.id,
+                def.chart_type,
+                def.priority,
+                self.update_every,
+                PLUGIN,
+                module(def.kind),
+            );
+            for dim in chart.dims.iter().flatten() {
+                w.incremental_dimension(dim.id);
+            }
+            if let (ChartKind::Syncookies, Some(v)) = (def.kind, syncookies) {
+                w.chart_variable(SYNCOOKIES_VARIABLE, v);
+            }
+        }
+    }
+
+    /// Writes one sample of every defined chart: `microseconds` since the
+    /// previous sample (`None` for the first), and the SYN-cookie variable
+    /// when it was refreshed this tick.
+    pub fn sample(
+        &self,
+        w: &mut Writer,
+        values: &Values,
+        microseconds: Option<u64>,
+        syncookies: Option<i64>,
+    ) {
+        for chart in self.charts.iter().flatten() {
+            w.begin(chart.def.id, microseconds);
+            for dim in chart.dims.iter().flatten() {
+                w.set(dim.id, sum(values, dim.sources));
+            }
+            if let (ChartKind::Syncookies, Some(v)) = (chart.def.kind, syncookies) {
+                w.chart_variable(SYNCOOKIES_VARIABLE, v);
+            }
+            w.end();
+        }
+    }
+
+    /// The most bytes [`define`](Charts::define) followed by one
+    /// [`sample`](Charts::sample) can take, found by formatting the largest
+    /// possible values once (at start-up, where allocating is fine).
+    pub fn worst_case_len(&self, module: impl Fn(ChartKind) -> &'static str) -> usize {
+        let mut w = Writer::with_capacity(0);
+        let mut all = Values::default();
+        for c in Counter::ALL {
+            all.set(c, Some(u64::MAX >> 1));
+        }
+        self.define(&mut w, &module, Some(i64::MIN));
+        self.sample(&mut w, &all, Some(u64::MAX), Some(i64::MIN));
+        w.as_bytes().len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all() -> CounterSet {
+        let mut s = CounterSet::default();
+        for c in Counter::ALL {
+            s.insert(c);
+        }
+        s
+    }
+
+    #[test]
+    fn chart_defs_fit_their_arrays() {
+        for def in &CHARTS {
+            assert!(def.dims.len() <= MAX_DIMS, "{}", def.id);
+        }
+    }
+
+    #[test]
+    fn dimension_with_no_counter_present_is_not_defined() {
+        let mut present = CounterSet::default();
+        present.insert(Counter::AttemptFails);
+        present.insert(Counter::EstabResets);
+        let charts = Charts::new(present, 1);
+        assert!(charts.has(ChartKind::Resets));
+        assert!(!charts.has(ChartKind::Causes));
+        let dims: Vec<_> = charts.dimensions(ChartKind::Resets).collect();
+        assert_eq!(dims, ["AttemptFails", "EstabResets"]);
+    }
+
+    #[test]
+    fn sum_needs_every_present_counter() {
+        let mut present = CounterSet::default();
+        present.insert(Counter::ListenOverflows);
+        present.insert(Counter::TCPReqQFullDrop);
+        let charts = Charts::new(present, 1);
+        let mut v = Values::default();
+        v.set(Counter::ListenOverflows, Some(3));
+        let mut w = Writer::with_capacity(256);
+        charts.sample(&mut w, &v, None, None);
+        assert_eq!(
+            std::str::from_utf8(w.as_bytes()).unwrap(),
+            "BEGIN tcp_resets.causes\nSET queue_full =\nEND\n"
+        );
+        v.set(Counter::TCPReqQFullDrop, Some(4));
+        w.clear();
+        charts.sample(&mut w, &v, Some(1), None);
+        assert_eq!(
+            std::str::from_utf8(w.as_bytes()).unwrap(),
+            "BEGIN tcp_resets.causes 1\nSET queue_full = 7\nEND\n"
+        );
+    }
+
+    #[test]
+    fn counter_appearing_later_does_not_join_a_sum() {
+        let mut present = CounterSet::default();
+        present.insert(Counter::ListenOverflows);
+        let charts = Charts::new(present, 1);
+        let mut v = Values::default();
+        v.set(Counter::ListenOverflows, Some(3));
+        v.set(Counter::TCPReqQFullDrop, Some(100));
+        let mut w = Writer::with_capacity(256);
+        charts.sample(&mut w, &v, None, None);
+        assert!(std::str::from_utf8(w.as_bytes())
+            .unwrap()
+            .contains("SET queue_full = 3\n"));
+    }
+
+    #[test]
+    fn worst_case_fits_netdata_line_limit() {
+        let charts = Charts::new(all(), 86400);
+        let mut w = Writer::with_capacity(0);
+        let mut v = Values::default();
+        for c in Counter::ALL {
+            v.set(c, Some(u64::MAX));
+        }
+        charts.define(&mut w, |_| "net.inet.tcp.stats", Some(2));
+        charts.sample(&mut w, &v, Some(u64::MAX), Some(2));
+        for line in w.as_bytes().split(|&b| b == b'\n') {
+            assert!(line.len() < crate::writer::MAX_LINE);
+        }
+        assert!(w.as_bytes().len() <= charts.worst_case_len(|_| "net.inet.tcp.stats"));
+    }
+}

@@ -1,0 +1,248 @@
+//! The command line: `tcp_resets [UPDATE_EVERY] [--iterations N]`.
+//!
+//! This is a contract: netdata passes the update interval as the only
+//! argument, and tests outside the repository use the flags.
+
+use std::fmt;
+
+/// The longest accepted interval, one day.
+pub const MAX_UPDATE_EVERY: u64 = 86_400;
+
+/// What the plugin was asked to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Stream samples.
+    Run(Config),
+    /// Print the usage text and exit 0.
+    Help,
+    /// Print the version and exit 0.
+    Version,
+}
+
+/// Settings for a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Seconds between samples.
+    pub update_every: u64,
+    /// Stop after this many samples; `None` runs until stopped.
+    pub iterations: Option<u64>,
+}
+
+/// A command-line mistake: what was wrong, and the offending text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UsageError {
+    what: &'static str,
+    value: String,
+    accepted: &'static str,
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} '{}': {} (see --help)",
+            self.what, self.value, self.accepted
+        )
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+pub const USAGE: &str = "\
+tcp_resets - netdata external plugin streaming the kernel's TCP reset counters
+
+Usage: tcp_resets [UPDATE_EVERY] [--iterations N]
+       tcp_resets --help | --version
+
+  UPDATE_EVERY     seconds between samples, 1 to 86400; without it
+                   NETDATA_UPDATE_EVERY, else 1 (netdata passes it)
+  --iterations N   print N samples, then exit 0 (default: run until stopped)
+  --help           print this text and exit
+  --version        print the version and exit
+
+Environment:
+  NETDATA_HOST_PREFIX   prepended to every path read (/proc/net/snmp, ...)
+  NETDATA_UPDATE_EVERY  the interval when no UPDATE_EVERY is given
+  NETDATA_LOG_LEVEL     drop messages below this level (default info)
+  NETDATA_LOG_FORMAT    logfmt or json (default: plain lines)
+
+Output goes to stdout in netdata's plugin protocol; messages go to stderr.
+Installed as tcp_resets.plugin in netdata's plugins.d directory.
+";
+
+const UPDATE_ACCEPTED: &str = "expected whole seconds from 1 to 86400";
+
+fn parse_interval(what: &'static str, s: &str) -> Result<u64, UsageError> {
+    let bad = || UsageError {
+        what,
+        value: s.to_string(),
+        accepted: UPDATE_ACCEPTED,
+    };
+    let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let v: u64 = if digits {
+        s.parse().map_err(|_| bad())?
+    } else {
+        return Err(bad());
+    };
+    if (1..=MAX_UPDATE_EVERY).contains(&v) {
+        Ok(v)
+    } else {
+        Err(bad())
+    }
+}
+
+fn parse_iterations(s: &str) -> Result<u64, UsageError> {
+    let bad = || UsageError {
+        what: "invalid --iterations value",
+        value: s.to_string(),
+        accepted: "expected a whole number of samples of at least 1",
+    };
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    match s.parse::<u64>() {
+        Ok(0) | Err(_) => Err(bad()),
+        Ok(n) => Ok(n),
+    }
+}
+
+/// Whether `s` looks like a number someone meant as the interval, even a
+/// negative one (so `-5` is reported as a bad interval, not an unknown flag).
+fn looks_numeric(s: &str) -> bool {
+    let t = s.strip_prefix('-').unwrap_or(s);
+    !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
+/// Parses the arguments (without the program name). `env` looks up an
+/// environment variable.
+pub fn parse<I, S>(args: I, env: impl Fn(&str) -> Option<String>) -> Result<Command, UsageError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    let mut update_every = None;
+    let mut iterations = None;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let arg = arg.as_ref();
+        match arg {
+            "--help" | "-h" => return Ok(Command::Help),
+            "--version" | "-V" => return Ok(Command::Version),
+            "--iterations" => {
+                let Some(v) = args.next() else {
+                    return Err(UsageError {
+                        what: "missing value for",
+                        value: "--iterations".into(),
+                        accepted: "expected --iterations N with N of at least 1",
+                    });
+                };
+                iterations = Some(parse_iterations(v.as_ref())?);
+            }
+            _ if arg.starts_with("--iterations=") => {
+                iterations = Some(parse_iterations(&arg["--iterations=".len()..])?);
+            }
+            _ if arg.starts_with('-') && !looks_numeric(arg) => {
+                return Err(UsageError {
+                    what: "unknown option",
+                    value: arg.into(),
+                    accepted: "accepted: UPDATE_EVERY, --iterations N, --help, --version",
+                });
+            }
+            _ => {
+                if update_every.is_some() {
+                    return Err(UsageError {
+                        what: "unexpected extra argument",
+                        value: arg.into(),
+                        accepted: "only one UPDATE_EVERY is accepted",
+                    });
+                }
+                update_every = Some(parse_interval("invalid update interval", arg)?);
+            }
+        }
+    }
+    let update_every = match update_every {
+        Some(v) => v,
+        None => match env("NETDATA_UPDATE_EVERY") {
+            Some(v) if !v.trim().is_empty() => {
+                parse_interval("invalid NETDATA_UPDATE_EVERY", v.trim())?
+            }
+            _ => 1,
+        },
+    };
+    Ok(Command::Run(Config {
+        update_every,
+        iterations,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<Command, UsageError> {
+        parse(args.iter(), |_| None)
+    }
+
+    fn cfg(update_every: u64, iterations: Option<u64>) -> Result<Command, UsageError> {
+        Ok(Command::Run(Config {
+            update_every,
+            iterations,
+        }))
+    }
+
+    #[test]
+    fn netdata_style_single_argument() {
+        assert_eq!(run(&["5"]), cfg(5, None));
+        assert_eq!(run(&[]), cfg(1, None));
+        assert_eq!(run(&["86400"]), cfg(86400, None));
+    }
+
+    #[test]
+    fn iterations_both_spellings() {
+        assert_eq!(run(&["--iterations", "3", "2"]), cfg(2, Some(3)));
+        assert_eq!(run(&["2", "--iterations=7"]), cfg(2, Some(7)));
+    }
+
+    #[test]
+    fn environment_interval_is_the_fallback() {
+        let env = |k: &str| (k == "NETDATA_UPDATE_EVERY").then(|| "3".to_string());
+        assert_eq!(parse(["--iterations", "1"], env), cfg(3, Some(1)));
+        assert_eq!(parse(["4"], env), cfg(4, None));
+        let bad = |k: &str| (k == "NETDATA_UPDATE_EVERY").then(|| "x".to_string());
+        let e = parse(Vec::<String>::new(), bad).unwrap_err().to_string();
+        assert!(e.contains("NETDATA_UPDATE_EVERY 'x'"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_name_the_value_and_what_is_accepted() {
+        for (args, needle) in [
+            (
+                &["abc"][..],
+                "invalid update interval 'abc': expected whole seconds from 1 to 86400",
+            ),
+            (&["0"][..], "'0'"),
+            (&["-5"][..], "invalid update interval '-5'"),
+            (&["86401"][..], "'86401'"),
+            (&["1.5"][..], "'1.5'"),
+            (
+                &["99999999999999999999999"][..],
+                "'99999999999999999999999'",
+            ),
+            (&["--bogus"][..], "unknown option '--bogus'"),
+            (&["--iterations"][..], "missing value for '--iterations'"),
+            (&["--iterations", "0"][..], "invalid --iterations value '0'"),
+            (&["--iterations", "x"][..], "invalid --iterations value 'x'"),
+            (&["1", "2"][..], "unexpected extra argument '2'"),
+        ] {
+            let e = run(args).unwrap_err().to_string();
+            assert!(e.contains(needle), "{args:?}: {e}");
+            assert!(!e.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn help_and_version() {
+        assert_eq!(run(&["--help"]), Ok(Command::Help));
+        assert_eq!(run(&["1", "--version"]), Ok(Command::Version));
+    }
+}

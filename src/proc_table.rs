@@ -1,0 +1,363 @@
+//! Pure parsing of the two-line tables of `/proc/net/snmp` and
+//! `/proc/net/netstat`.
+//!
+//! Each section is a header line of column names and a line of values, both
+//! starting with the same prefix:
+//!
+//! ```text
+//! Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails ...
+//! Tcp: 1 200 120000 -1 31 4 2 ...
+//! ```
+//!
+//! Columns are found by name, never by position: kernels append columns over
+//! the years and older ones lack some. Names are resolved once and again only
+//! when the header line changes (netdata calls this idea ARL). A wanted
+//! column missing from the header is absent, not an error.
+
+use crate::counters::{Counter, CounterSet, Values};
+
+/// The most columns one [`Table`] can want.
+pub const MAX_WANTED: usize = 16;
+
+/// One section's two lines, each without its prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Section<'a> {
+    /// The column names.
+    pub header: &'a [u8],
+    /// The values; `None` when the header is not followed by a values line.
+    pub values: Option<&'a [u8]>,
+}
+
+/// Finds the first line starting with `prefix` and the line after it.
+///
+/// `prefix` includes the colon (`b"Tcp:"`), so `Tcp:` never matches
+/// `TcpExt:`. A later, stray line with the same prefix is ignored.
+pub fn find_section<'a>(text: &'a [u8], prefix: &[u8]) -> Option<Section<'a>> {
+    let mut lines = text.split(|&b| b == b'\n');
+    while let Some(line) = lines.next() {
+        if let Some(header) = line.strip_prefix(prefix) {
+            let values = lines.next().and_then(|l| l.strip_prefix(prefix));
+            return Some(Section { header, values });
+        }
+    }
+    None
+}
+
+/// The whitespace-separated words of a line.
+pub fn words(line: &[u8]) -> impl Iterator<Item = &[u8]> {
+    line.split(|&b| b == b' ' || b == b'\t' || b == b'\r')
+        .filter(|w| !w.is_empty())
+}
+
+/// Parses an unsigned decimal counter: digits only, no sign, no padding
+/// rules, `None` on anything else or on overflow past `u64::MAX`.
+pub fn parse_u64(word: &[u8]) -> Option<u64> {
+    if word.is_empty() {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &b in word {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(d))?;
+    }
+    Some(v)
+}
+
+/// Parses a signed decimal value such as `Tcp: MaxConn` (`-1`).
+pub fn parse_i64(word: &[u8]) -> Option<i64> {
+    match word.split_first() {
+        Some((b'-', rest)) => {
+            let v = parse_u64(rest)?;
+            if v <= i64::MAX as u64 {
+                Some(-(v as i64))
+            } else if v == i64::MAX as u64 + 1 {
+                Some(i64::MIN)
+            } else {
+                None
+            }
+        }
+        _ => i64::try_from(parse_u64(word)?).ok(),
+    }
+}
+
+/// 64-bit FNV-1a, used to notice a changed header line cheaply.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// What one [`Table::read`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// The section was found and its lines agree.
+    Ok,
+    /// No line starts with the prefix.
+    NoSection,
+    /// The header line is not followed by a values line.
+    NoValues,
+    /// The values line has a different number of words than the header, so
+    /// no column can be trusted.
+    CountMismatch,
+}
+
+/// The result of one [`Table::read`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub status: Status,
+    /// Wanted columns present in the header whose value was not a number
+    /// (garbage, a sign, or past `u64::MAX`).
+    pub bad: CounterSet,
+    /// The header differed from the previous read and was resolved again.
+    pub resolved: bool,
+}
+
+/// A section of a `/proc/net` table and the counters wanted from it.
+#[derive(Clone, Debug)]
+pub struct Table {
+    prefix: &'static [u8],
+    wanted: &'static [(&'static str, Counter)],
+    /// Wanted columns found in the header: (column index, counter), sorted
+    /// by column index.
+    map: [(usize, Counter); MAX_WANTED],
+    mapped: usize,
+    /// How many words the header has.
+    columns: usize,
+    header_len: usize,
+    header_hash: u64,
+    resolved_once: bool,
+}
+
+impl Table {
+    /// A table for the section starting with `prefix` (colon included).
+    ///
+    /// # Panics
+    /// When more than [`MAX_WANTED`] columns are wanted (a programming
+    /// error, caught by the tests of every table the plugin defines).
+    pub fn new(prefix: &'static [u8], wanted: &'static [(&'static str, Counter)]) -> Table {
+        assert!(wanted.len() <= MAX_WANTED, "too many wanted columns");
+        Table {
+            prefix,
+            wanted,
+            map: [(0, Counter::AttemptFails); MAX_WANTED],
+            mapped: 0,
+            columns: 0,
+            header_len: 0,
+            header_hash: 0,
+            resolved_once: false,
+        }
+    }
+
+    /// The counters this table can ever provide.
+    pub fn wanted(&self) -> CounterSet {
+        let mut s = CounterSet::default();
+        for &(_, c) in self.wanted {
+            s.insert(c);
+        }
+        s
+    }
+
+    /// The wanted counters found in the last header resolved.
+    pub fn present(&self) -> CounterSet {
+        let mut s = CounterSet::default();
+        for &(_, c) in &self.map[..self.mapped] {
+            s.insert(c);
+        }
+        s
+    }
+
+    fn resolve(&mut self, header: &[u8]) {
+        self.mapped = 0;
+        self.columns = 0;
+        for (i, name) in words(header).enumerate() {
+            self.columns = i + 1;
+            let found = self
+                .wanted
+                .iter()
+                .find(|(n, _)| n.as_bytes() == name)
+                .map(|&(_, c)| c);
+            if let Some(c) = found {
+                let seen = self.map[..self.mapped].iter().any(|&(_, m)| m == c);
+                if !seen && self.mapped < MAX_WANTED {
+                    self.map[self.mapped] = (i, c);
+                    self.mapped += 1;
+                }
+            }
+        }
+        self.header_len = header.len();
+        self.header_hash = fnv1a(header);
+        self.resolved_once = true;
+    }
+
+    /// Reads this table's counters from the text of the whole file into
+    /// `values`. Every wanted counter is written: a value, or `None` when it
+    /// is absent or unreadable this time.
+    pub fn read(&mut self, text: &[u8], values: &mut Values) -> Outcome {
+        for &(_, c) in self.wanted {
+            values.set(c, None);
+        }
+        let mut out = Outcome {
+            status: Status::Ok,
+            bad: CounterSet::default(),
+            resolved: false,
+        };
+        let Some(section) = find_section(text, self.prefix) else {
+            out.status = Status::NoSection;
+            return out;
+        };
+        if !self.resolved_once
+            || section.header.len() != self.header_len
+            || fnv1a(section.header) != self.header_hash
+        {
+            self.resolve(section.header);
+            out.resolved = true;
+        }
+        let Some(line) = section.values else {
+            out.status = Status::NoValues;
+            return out;
+        };
+        let mut parsed: [Option<u64>; MAX_WANTED] = [None; MAX_WANTED];
+        let mut next = 0; // index into self.map
+        let mut count = 0;
+        for (i, word) in words(line).enumerate() {
+            count = i + 1;
+            if next < self.mapped && self.map[next].0 == i {
+                parsed[next] = parse_u64(word);
+                if parsed[next].is_none() {
+                    out.bad.insert(self.map[next].1);
+                }
+                next += 1;
+            }
+        }
+        if count != self.columns {
+            out.status = Status::CountMismatch;
+            out.bad = CounterSet::default();
+            return out;
+        }
+        for (k, &(_, c)) in self.map[..self.mapped].iter().enumerate() {
+            values.set(c, parsed[k]);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TCP: &[(&str, Counter)] = &[
+        ("AttemptFails", Counter::AttemptFails),
+        ("EstabResets", Counter::EstabResets),
+        ("OutRsts", Counter::OutRsts),
+    ];
+
+    fn read(text: &str) -> (Outcome, Values) {
+        let mut t = Table::new(b"Tcp:", TCP);
+        let mut v = Values::default();
+        let o = t.read(text.as_bytes(), &mut v);
+        (o, v)
+    }
+
+    #[test]
+    fn columns_are_found_by_name_in_any_order() {
+        let (o, v) = read("Tcp: OutRsts Foo AttemptFails EstabResets\nTcp: 9 1 7 8\n");
+        assert_eq!(o.status, Status::Ok);
+        assert_eq!(v.get(Counter::OutRsts), Some(9));
+        assert_eq!(v.get(Counter::AttemptFails), Some(7));
+        assert_eq!(v.get(Counter::EstabResets), Some(8));
+    }
+
+    #[test]
+    fn tcpext_is_not_taken_for_tcp() {
+        let (o, _) = read("TcpExt: AttemptFails\nTcpExt: 5\n");
+        assert_eq!(o.status, Status::NoSection);
+    }
+
+    #[test]
+    fn missing_column_is_absent_not_an_error() {
+        let (o, v) = read("Tcp: AttemptFails EstabResets\nTcp: 1 2\n");
+        assert_eq!(o.status, Status::Ok);
+        assert_eq!(v.get(Counter::OutRsts), None);
+        assert_eq!(v.get(Counter::EstabResets), Some(2));
+    }
+
+    #[test]
+    fn count_mismatch_trusts_no_column() {
+        let (o, v) = read("Tcp: AttemptFails EstabResets OutRsts\nTcp: 1 2\n");
+        assert_eq!(o.status, Status::CountMismatch);
+        assert_eq!(v, Values::default());
+        let (o, v) = read("Tcp: AttemptFails EstabResets OutRsts\nTcp: 1 2 3 4\n");
+        assert_eq!(o.status, Status::CountMismatch);
+        assert_eq!(v, Values::default());
+    }
+
+    #[test]
+    fn garbage_and_overflow_are_none_and_reported() {
+        let (o, v) = read(
+            "Tcp: AttemptFails EstabResets OutRsts\nTcp: 12x 18446744073709551616 18446744073709551615\n",
+        );
+        assert_eq!(o.status, Status::Ok);
+        assert_eq!(v.get(Counter::AttemptFails), None);
+        assert_eq!(v.get(Counter::EstabResets), None);
+        assert_eq!(v.get(Counter::OutRsts), Some(u64::MAX));
+        assert!(o.bad.contains(Counter::AttemptFails));
+        assert!(o.bad.contains(Counter::EstabResets));
+        assert!(!o.bad.contains(Counter::OutRsts));
+    }
+
+    #[test]
+    fn header_without_values_line() {
+        let (o, v) = read("Tcp: AttemptFails\nUdp: InDatagrams\n");
+        assert_eq!(o.status, Status::NoValues);
+        assert_eq!(v.get(Counter::AttemptFails), None);
+    }
+
+    #[test]
+    fn stray_second_tcp_line_is_ignored() {
+        let (o, v) = read("Tcp: AttemptFails\nTcp: 4\nTcp: 999\n");
+        assert_eq!(o.status, Status::Ok);
+        assert_eq!(v.get(Counter::AttemptFails), Some(4));
+    }
+
+    #[test]
+    fn header_is_resolved_again_only_when_it_changes() {
+        let mut t = Table::new(b"Tcp:", TCP);
+        let mut v = Values::default();
+        assert!(
+            t.read(b"Tcp: OutRsts AttemptFails\nTcp: 1 2\n", &mut v)
+                .resolved
+        );
+        assert!(
+            !t.read(b"Tcp: OutRsts AttemptFails\nTcp: 3 4\n", &mut v)
+                .resolved
+        );
+        assert_eq!(v.get(Counter::AttemptFails), Some(4));
+        let o = t.read(b"Tcp: AttemptFails OutRsts\nTcp: 5 6\n", &mut v);
+        assert!(o.resolved);
+        assert_eq!(v.get(Counter::AttemptFails), Some(5));
+        assert_eq!(v.get(Counter::OutRsts), Some(6));
+    }
+
+    #[test]
+    fn maxconn_is_signed() {
+        assert_eq!(parse_i64(b"-1"), Some(-1));
+        assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
+        assert_eq!(parse_i64(b"9223372036854775808"), None);
+        assert_eq!(parse_u64(b"-1"), None);
+        let (o, v) = read("Tcp: MaxConn AttemptFails\nTcp: -1 3\n");
+        assert_eq!(o.status, Status::Ok);
+        assert_eq!(v.get(Counter::AttemptFails), Some(3));
+    }
+
+    #[test]
+    fn duplicated_header_name_uses_the_first_column() {
+        let (_, v) = read("Tcp: AttemptFails AttemptFails\nTcp: 1 2\n");
+        assert_eq!(v.get(Counter::AttemptFails), Some(1));
+    }
+}

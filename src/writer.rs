@@ -1,0 +1,235 @@
+//! The netdata external-plugin protocol writer.
+//!
+//! Like `itoa::Buffer`, a [`Writer`] owns a buffer sized once at start-up;
+//! each sample clears it, formats every line into it (numbers through
+//! `itoa`) and the caller sends it with one `write`. It never grows after
+//! start-up: [`Writer::fits`] is checked by the tests for the largest
+//! sample the charts can produce.
+
+/// Netdata's parser (1.37) reads lines of at most this many bytes.
+pub const MAX_LINE: usize = 15_360;
+
+/// An output buffer for protocol lines.
+#[derive(Debug)]
+pub struct Writer {
+    buf: Vec<u8>,
+}
+
+impl Writer {
+    /// A writer whose buffer holds `capacity` bytes without growing.
+    pub fn with_capacity(capacity: usize) -> Writer {
+        Writer {
+            buf: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Empties the buffer, keeping its memory.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+    }
+
+    /// The bytes formatted since the last [`clear`](Writer::clear).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// How many bytes the buffer holds without growing.
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// Whether everything written so far fitted without growing.
+    pub fn fits(&self) -> bool {
+        self.buf.len() <= self.buf.capacity()
+    }
+
+    fn raw(&mut self, s: &[u8]) {
+        self.buf.extend_from_slice(s);
+    }
+
+    fn word(&mut self, s: &str) {
+        self.buf.push(b' ');
+        self.buf.extend_from_slice(s.as_bytes());
+    }
+
+    /// A word in single quotes (netdata's parser reads `''` as empty).
+    fn quoted(&mut self, s: &str) {
+        self.buf.extend_from_slice(b" '");
+        self.buf.extend_from_slice(s.as_bytes());
+        self.buf.push(b'\'');
+    }
+
+    fn number(&mut self, n: u64) {
+        self.buf.push(b' ');
+        let mut b = itoa::Buffer::new();
+        self.buf.extend_from_slice(b.format(n).as_bytes());
+    }
+
+    /// `CHART type.id '' 'title' 'units' 'family' 'context' charttype
+    /// priority update_every '' 'plugin' 'module'`
+    #[allow(clippy::too_many_arguments)]
+    pub fn chart(
+        &mut self,
+        id: &str,
+        title: &str,
+        units: &str,
+        family: &str,
+        context: &str,
+        chart_type: &str,
+        priority: u64,
+        update_every: u64,
+        plugin: &str,
+        module: &str,
+    ) {
+        self.raw(b"CHART");
+        self.word(id);
+        self.quoted("");
+        self.quoted(title);
+        self.quoted(units);
+        self.quoted(family);
+        self.quoted(context);
+        self.word(chart_type);
+        self.number(priority);
+        self.number(update_every);
+        self.quoted("");
+        self.quoted(plugin);
+        self.quoted(module);
+        self.raw(b"\n");
+    }
+
+    /// `DIMENSION id '' incremental 1 1`
+    pub fn incremental_dimension(&mut self, id: &str) {
+        self.raw(b"DIMENSION");
+        self.word(id);
+        self.raw(b" '' incremental 1 1\n");
+    }
+
+    /// `BEGIN type.id [microseconds]`
+    pub fn begin(&mut self, id: &str, microseconds: Option<u64>) {
+        self.raw(b"BEGIN");
+        self.word(id);
+        if let Some(us) = microseconds {
+            self.number(us);
+        }
+        self.raw(b"\n");
+    }
+
+    /// `SET id = value`, or `SET id =` (no value this tick) for `None`.
+    ///
+    /// Netdata stores signed 64-bit values; see [`to_netdata`] for what
+    /// happens to counters above `i64::MAX`.
+    pub fn set(&mut self, id: &str, value: Option<u64>) {
+        self.raw(b"SET");
+        self.word(id);
+        self.raw(b" =");
+        if let Some(v) = value {
+            self.number(to_netdata(v));
+        }
+        self.raw(b"\n");
+    }
+
+    /// `END`
+    pub fn end(&mut self) {
+        self.raw(b"END\n");
+    }
+
+    /// `VARIABLE CHART name = value`: a variable local to the chart being
+    /// defined or collected.
+    pub fn chart_variable(&mut self, name: &str, value: i64) {
+        self.raw(b"VARIABLE CHART");
+        self.word(name);
+        self.raw(b" = ");
+        let mut b = itoa::Buffer::new();
+        self.raw(b.format(value).as_bytes());
+        self.raw(b"\n");
+    }
+
+    /// `DISABLE`: netdata stops the plugin and does not restart it.
+    pub fn disable(&mut self) {
+        self.raw(b"DISABLE\n");
+    }
+
+    /// An empty line: output that every netdata version skips, written to
+    /// keep a plugin with a long interval from being taken for a dead one.
+    pub fn keepalive(&mut self) {
+        self.raw(b"\n");
+    }
+}
+
+/// Maps a kernel counter onto netdata's signed 64-bit value.
+///
+/// Kernel counters are unsigned 64-bit; netdata reads values as `i64`
+/// (1.37 with `strtoll`, which would clamp everything above `i64::MAX` and
+/// freeze the rate at zero). The plugin sends the counter modulo 2^63, so
+/// the value is never negative, every difference netdata takes between two
+/// samples stays exact, and the single step where a counter crosses 2^63
+/// looks to netdata like a counter wrap (which its incremental algorithm
+/// already handles by skipping that one difference).
+pub fn to_netdata(v: u64) -> u64 {
+    v & i64::MAX as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(w: &Writer) -> &str {
+        std::str::from_utf8(w.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn set_without_value_leaves_the_dimension_empty() {
+        let mut w = Writer::with_capacity(64);
+        w.set("OutRsts", None);
+        assert_eq!(text(&w), "SET OutRsts =\n");
+    }
+
+    #[test]
+    fn counters_above_i64_max_are_sent_modulo_2_pow_63() {
+        assert_eq!(to_netdata(i64::MAX as u64), i64::MAX as u64);
+        assert_eq!(to_netdata(1 << 63), 0);
+        assert_eq!(to_netdata(u64::MAX), i64::MAX as u64);
+        let mut w = Writer::with_capacity(64);
+        w.set("OutRsts", Some((1 << 63) + 5));
+        assert_eq!(text(&w), "SET OutRsts = 5\n");
+    }
+
+    #[test]
+    fn begin_carries_microseconds_only_when_given() {
+        let mut w = Writer::with_capacity(64);
+        w.begin("tcp_resets.resets", None);
+        w.begin("tcp_resets.resets", Some(1_000_123));
+        assert_eq!(
+            text(&w),
+            "BEGIN tcp_resets.resets\nBEGIN tcp_resets.resets 1000123\n"
+        );
+    }
+
+    #[test]
+    fn chart_line_quotes_every_free_text_word() {
+        let mut w = Writer::with_capacity(256);
+        w.chart(
+            "tcp_resets.resets",
+            "TCP resets",
+            "events/s",
+            "resets",
+            "tcp_resets.resets",
+            "line",
+            1000,
+            1,
+            "tcp_resets.plugin",
+            "proc_net_snmp",
+        );
+        assert_eq!(
+            text(&w),
+            "CHART tcp_resets.resets '' 'TCP resets' 'events/s' 'resets' 'tcp_resets.resets' line 1000 1 '' 'tcp_resets.plugin' 'proc_net_snmp'\n"
+        );
+    }
+
+    #[test]
+    fn variable_is_chart_scoped_and_signed() {
+        let mut w = Writer::with_capacity(64);
+        w.chart_variable("tcp_syncookies", -1);
+        assert_eq!(text(&w), "VARIABLE CHART tcp_syncookies = -1\n");
+    }
+}
