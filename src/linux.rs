@@ -322,7 +322,7 @@ impl Linux {
             Err(e) => {
                 log.warning(&[
                     &e.without_consequence(),
-                    " (only the causes, SYN-cookie and spoofing charts are not defined)",
+                    "; the causes, SYN-cookie and spoofing charts are not defined",
                 ]);
                 None
             }
@@ -333,7 +333,7 @@ impl Linux {
             Err(e) => {
                 log.warning(&[
                     &e.without_consequence(),
-                    " (the tcp_syncookies variable is not sent)",
+                    "; the tcp_syncookies variable is not sent",
                 ]);
                 None
             }

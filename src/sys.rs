@@ -56,6 +56,18 @@ pub fn open_read(path: &CStr) -> Result<RawFd, Errno> {
     }
 }
 
+/// Opens `path` write-only with close-on-exec (for benchmarks and tests
+/// that need a sink such as /dev/null).
+pub fn open_write(path: &CStr) -> Result<RawFd, Errno> {
+    // SAFETY: `path` is a valid NUL-terminated string for the call.
+    let fd = unsafe { libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC) };
+    if fd >= 0 {
+        Ok(fd)
+    } else {
+        Err(Errno::last())
+    }
+}
+
 /// Closes `fd`, ignoring errors (nothing useful can be done about them for a
 /// read-only descriptor).
 pub fn close(fd: RawFd) {

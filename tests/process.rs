@@ -1,0 +1,322 @@
+//! The real binary's lifecycle: arguments, exit codes, signals, a closed
+//! pipe, netdata's QUIT on stdin, a source that vanishes and returns, the
+//! keepalive, and log formats.
+
+mod child;
+mod protocol;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use child::{fixture, plugin, run, Guard, BIN};
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+#[test]
+fn bad_arguments_exit_1_with_one_line_and_no_stdout() {
+    for (args, needle) in [
+        (&["abc"][..], "'abc'"),
+        (&["0"][..], "'0'"),
+        (&["-5"][..], "'-5'"),
+        (&["86401"][..], "'86401'"),
+        (&["--bogus"][..], "'--bogus'"),
+        (&["--iterations"][..], "'--iterations'"),
+        (&["1", "--iterations", "zero"][..], "'zero'"),
+    ] {
+        let out = run(plugin(Some(&fixture("linux-6.18")), args), LIMIT);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(out.stdout, "", "{args:?}");
+        assert_eq!(out.stderr.lines().count(), 1, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(needle), "{args:?}: {}", out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn bad_netdata_update_every_exits_1() {
+    let mut c = plugin(Some(&fixture("linux-6.18")), &["--iterations", "1"]);
+    c.env("NETDATA_UPDATE_EVERY", "soon");
+    let out = run(c, LIMIT);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.contains("NETDATA_UPDATE_EVERY 'soon'"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn netdata_update_every_is_used_without_an_argument() {
+    let mut c = plugin(Some(&fixture("linux-6.18")), &["--iterations", "1"]);
+    c.env("NETDATA_UPDATE_EVERY", "7");
+    let out = run(c, LIMIT);
+    assert!(out.status.success());
+    let s = protocol::validate(&out.stdout).unwrap();
+    assert_eq!(s.charts["tcp_resets.resets"].update_every, 7);
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let out = run(plugin(None, &["--help"]), LIMIT);
+    assert!(out.status.success());
+    assert!(out
+        .stdout
+        .contains("Usage: tcp_resets [UPDATE_EVERY] [--iterations N]"));
+    assert_eq!(out.stderr, "");
+    let out = run(plugin(None, &["--version"]), LIMIT);
+    assert!(out.status.success());
+    assert_eq!(
+        out.stdout,
+        format!("tcp_resets {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+/// Starts the plugin with a long interval, waits for its first sample (so
+/// it is asleep), and returns it with a reader of its stdout.
+fn sleeping(interval: &str, stdin: Stdio) -> (Guard, mpsc::Receiver<String>) {
+    let mut c = plugin(Some(&fixture("linux-6.18")), &[interval]);
+    c.stdin(stdin);
+    let mut g = Guard::spawn(c);
+    let out = g.0.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let end = Instant::now() + LIMIT;
+    loop {
+        let left = end.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(l) if l == "END" => {}
+            Ok(_) => continue,
+            Err(e) => panic!("no first sample: {e}"),
+        }
+        // The last END of the first sample: nothing more within 200 ms.
+        if rx.recv_timeout(Duration::from_millis(200)).is_err() {
+            break;
+        }
+    }
+    (g, rx)
+}
+
+#[test]
+fn stop_signals_end_the_sleep_within_100ms_with_exit_0() {
+    for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        let (mut g, _rx) = sleeping("30", Stdio::null());
+        let t = Instant::now();
+        g.signal(sig);
+        let status = g.wait_for(LIMIT).expect("plugin did not stop");
+        let took = t.elapsed();
+        assert_eq!(status.code(), Some(0), "signal {sig}");
+        assert!(took < Duration::from_millis(100), "signal {sig}: {took:?}");
+    }
+}
+
+#[test]
+fn closed_pipe_exits_0_quietly() {
+    let mut c = plugin(Some(&fixture("linux-6.18")), &["1"]);
+    let mut g = Guard::spawn(c.stdout(Stdio::piped()));
+    let mut out = g.0.stdout.take().unwrap();
+    let mut first = [0u8; 100];
+    out.read_exact(&mut first).unwrap();
+    drop(out);
+    let status = g
+        .wait_for(LIMIT)
+        .expect("plugin did not notice the closed pipe");
+    let mut err = String::new();
+    g.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(err, "");
+}
+
+#[test]
+fn piped_into_head_ends_promptly_without_panic_text() {
+    let mut c = Command::new("sh");
+    c.arg("-c")
+        .arg(format!("'{BIN}' 1 | head -c 100; echo \" exit=$?\" >&2"))
+        .env("NETDATA_HOST_PREFIX", fixture("linux-6.18"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let out = run(c, LIMIT);
+    assert!(out.status.success());
+    assert_eq!(out.stdout.len(), 100);
+    assert_eq!(out.stderr.trim(), "exit=0", "{}", out.stderr);
+}
+
+#[test]
+fn quit_on_stdin_ends_the_plugin_at_once() {
+    let (mut g, _rx) = sleeping("30", Stdio::piped());
+    let mut stdin = g.0.stdin.take().unwrap();
+    let t = Instant::now();
+    stdin.write_all(b"QUIT").unwrap();
+    let status = g.wait_for(LIMIT).expect("QUIT ignored");
+    assert_eq!(status.code(), Some(0));
+    assert!(
+        t.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        t.elapsed()
+    );
+    drop(stdin);
+}
+
+#[test]
+fn closed_stdin_ends_the_plugin_at_once() {
+    let (mut g, _rx) = sleeping("30", Stdio::piped());
+    drop(g.0.stdin.take());
+    let status = g.wait_for(LIMIT).expect("EOF ignored");
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn other_bytes_on_stdin_are_ignored() {
+    let (mut g, rx) = sleeping("1", Stdio::piped());
+    let mut stdin = g.0.stdin.take().unwrap();
+    stdin.write_all(b"QUI\nHELLO\n").unwrap();
+    // Still sampling two seconds later.
+    let end = Instant::now() + Duration::from_secs(3);
+    let mut begins = 0;
+    while let Ok(l) = rx.recv_timeout(end.saturating_duration_since(Instant::now())) {
+        begins += usize::from(l.starts_with("BEGIN tcp_resets.resets "));
+    }
+    assert!(begins >= 2, "{begins}");
+    assert_eq!(g.0.try_wait().unwrap(), None);
+    stdin.write_all(b"xxQUIT").unwrap();
+    assert_eq!(g.wait_for(LIMIT).expect("QUIT ignored").code(), Some(0));
+}
+
+#[test]
+fn null_stdin_is_not_a_reason_to_stop() {
+    let out = run(
+        plugin(Some(&fixture("linux-6.18")), &["1", "--iterations", "3"]),
+        LIMIT,
+    );
+    assert!(out.status.success());
+    let s = protocol::validate(&out.stdout).unwrap();
+    assert_eq!(s.samples("tcp_resets.resets").len(), 3);
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let e = entry.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+            copy_tree(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+fn tempdir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("tcp_resets-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn vanished_source_leaves_values_empty_logs_once_and_recovers() {
+    let dir = tempdir("vanish");
+    copy_tree(&fixture("linux-6.18"), &dir);
+    let snmp = dir.join("proc/net/snmp");
+    let saved = std::fs::read(&snmp).unwrap();
+
+    let mut c = plugin(Some(&dir), &["1"]);
+    let mut g = Guard::spawn(c.stderr(Stdio::piped()));
+    let out = g.0.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let next_attempt_fails = |rx: &mpsc::Receiver<String>| -> String {
+        let end = Instant::now() + LIMIT;
+        loop {
+            let l = rx
+                .recv_timeout(end.saturating_duration_since(Instant::now()))
+                .expect("no sample");
+            if l.starts_with("SET AttemptFails") {
+                return l;
+            }
+        }
+    };
+    assert_eq!(next_attempt_fails(&rx), "SET AttemptFails = 1001");
+    std::fs::remove_file(&snmp).unwrap();
+    // Skip a sample that may have been formatted before the removal.
+    next_attempt_fails(&rx);
+    for _ in 0..3 {
+        assert_eq!(next_attempt_fails(&rx), "SET AttemptFails =");
+    }
+    // Replaced by a new file with other values: read from the new file.
+    let changed = String::from_utf8(saved)
+        .unwrap()
+        .replace(" 1001 ", " 1500 ");
+    std::fs::write(&snmp, changed).unwrap();
+    next_attempt_fails(&rx);
+    assert_eq!(next_attempt_fails(&rx), "SET AttemptFails = 1500");
+    assert_eq!(
+        g.0.try_wait().unwrap(),
+        None,
+        "the plugin must keep running"
+    );
+    g.signal(libc::SIGTERM);
+    assert_eq!(g.wait_for(LIMIT).unwrap().code(), Some(0));
+    let mut err = String::new();
+    g.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].contains("proc/net/snmp: cannot read: No such file or directory"),
+        "{err}"
+    );
+    assert!(lines[1].contains("proc/net/snmp: readable again"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn long_interval_sends_an_empty_keepalive_line_every_minute() {
+    let (mut g, rx) = sleeping("120", Stdio::null());
+    let t = Instant::now();
+    let line = rx
+        .recv_timeout(Duration::from_secs(70))
+        .expect("nothing written for 70 s");
+    assert_eq!(line, "");
+    let took = t.elapsed();
+    assert!(took > Duration::from_secs(50), "keepalive after {took:?}");
+    g.signal(libc::SIGTERM);
+    assert_eq!(g.wait_for(LIMIT).unwrap().code(), Some(0));
+}
+
+#[test]
+fn logfmt_and_json_formats_and_level_filter() {
+    for (format, start) in [("logfmt", "time="), ("json", "{\"time\":\"")] {
+        let mut c = plugin(
+            Some(&fixture("broken-garbage")),
+            &["1", "--iterations", "2"],
+        );
+        c.env("NETDATA_LOG_FORMAT", format);
+        let out = run(c, LIMIT);
+        assert!(out.status.success());
+        assert_eq!(out.stderr.lines().count(), 4, "{}", out.stderr);
+        for l in out.stderr.lines() {
+            assert!(l.starts_with(start), "{l}");
+            assert!(l.contains("tcp_resets.plugin"), "{l}");
+        }
+    }
+    let mut c = plugin(Some(&fixture("no-netstat")), &["1", "--iterations", "1"]);
+    c.env("NETDATA_LOG_LEVEL", "error");
+    let out = run(c, LIMIT);
+    assert!(out.status.success());
+    assert_eq!(out.stderr, "", "warnings must be dropped below level error");
+}

@@ -1,0 +1,121 @@
+//! Zero heap allocations per sample, counted by a global allocator over the
+//! real read-parse-format-write path (no sleeping), on fixture trees and on
+//! this machine's live /proc.
+
+mod child;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::ffi::CString;
+
+use tcp_resets::linux::Linux;
+use tcp_resets::log::Log;
+use tcp_resets::plugin::Plugin;
+use tcp_resets::sys;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the
+// thread-local counter is const-initialised, so touching it never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|c| c.set(c.get() + 1));
+        // SAFETY: forwarded with the caller's layout.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded with the caller's pointer and layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
+        ALLOCATIONS.with(|c| c.set(c.get() + 1));
+        // SAFETY: forwarded with the caller's arguments.
+        unsafe { System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
+
+const SAMPLES: u64 = 10_000;
+
+/// Drives `SAMPLES` samples; `between(i)` runs before sample `i` with the
+/// count paused. Returns the allocations made after the first sample.
+fn drive(prefix: &str, mut between: impl FnMut(u64)) -> u64 {
+    let mut log = Log::from_env(|_| None);
+    let source = Linux::open(prefix, &mut log).expect("open the source");
+    let mut plugin = Plugin::new(source, 1).expect("charts");
+    let null = CString::new("/dev/null").unwrap();
+    let sink = sys::open_write(&null).expect("open /dev/null");
+    let first = plugin.sample(None, &mut log).to_vec();
+    assert!(first.starts_with(b"CHART tcp_resets.resets "));
+    let capacity = plugin.capacity();
+    let mut made = 0;
+    for i in 1..SAMPLES {
+        between(i);
+        let before = allocations();
+        let bytes = plugin.sample(Some(1_000_000), &mut log);
+        sys::write_all(sink, bytes).expect("write");
+        made += allocations() - before;
+    }
+    assert_eq!(plugin.capacity(), capacity, "the output buffer grew");
+    sys::close(sink);
+    made
+}
+
+#[test]
+fn fixture_tree_samples_allocate_nothing() {
+    let prefix = child::fixture("linux-6.18");
+    assert_eq!(drive(prefix.to_str().unwrap(), |_| ()), 0);
+}
+
+#[test]
+fn live_proc_samples_allocate_nothing() {
+    assert_eq!(drive("", |_| ()), 0);
+}
+
+#[test]
+fn broken_input_and_its_logging_allocate_nothing() {
+    let prefix = child::fixture("broken-garbage");
+    assert_eq!(drive(prefix.to_str().unwrap(), |_| ()), 0);
+}
+
+#[test]
+fn vanishing_and_returning_file_allocates_nothing() {
+    let dir = std::env::temp_dir().join(format!("tcp_resets-alloc-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let from = child::fixture("linux-6.18");
+    for rel in [
+        "proc/net/snmp",
+        "proc/net/netstat",
+        "proc/sys/net/ipv4/tcp_syncookies",
+    ] {
+        std::fs::create_dir_all(dir.join(rel).parent().unwrap()).unwrap();
+        std::fs::copy(from.join(rel), dir.join(rel)).unwrap();
+    }
+    let snmp = dir.join("proc/net/snmp");
+    let saved = std::fs::read(&snmp).unwrap();
+    let made = drive(dir.to_str().unwrap(), |i| match i {
+        3000 => std::fs::remove_file(&snmp).unwrap(),
+        6000 => std::fs::write(&snmp, &saved).unwrap(),
+        _ => {}
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(made, 0);
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    let before = allocations();
+    let v = std::hint::black_box(vec![1u8; 32]);
+    assert_eq!(allocations() - before, 1);
+    drop(v);
+}
