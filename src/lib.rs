@@ -33,6 +33,8 @@ pub mod charts;
 pub mod cli;
 pub mod counters;
 pub mod error;
+#[cfg(target_os = "freebsd")]
+pub mod freebsd;
 #[cfg(target_os = "linux")]
 pub mod linux;
 pub mod log;
@@ -41,4 +43,5 @@ pub mod proc_table;
 pub mod schedule;
 pub mod stop;
 pub mod sys;
+pub mod tcpstat;
 pub mod writer;

@@ -76,8 +76,17 @@ fn open(
     Plugin::new(tcp_resets::linux::Linux::open(prefix, log)?, update_every)
 }
 
-#[cfg(not(target_os = "linux"))]
-compile_error!("tcp_resets supports Linux (and FreeBSD, once its source lands)");
+#[cfg(target_os = "freebsd")]
+fn open(
+    _prefix: &str,
+    update_every: u64,
+    log: &mut Log,
+) -> Result<Plugin<tcp_resets::freebsd::FreeBsd>, Error> {
+    Plugin::new(tcp_resets::freebsd::FreeBsd::open(log)?, update_every)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
+compile_error!("tcp_resets reads Linux's /proc or FreeBSD's sysctl; no other kernel is supported");
 
 fn main() -> ExitCode {
     match run() {
