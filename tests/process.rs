@@ -320,3 +320,46 @@ fn logfmt_and_json_formats_and_level_filter() {
     assert!(out.status.success());
     assert_eq!(out.stderr, "", "warnings must be dropped below level error");
 }
+
+#[test]
+fn syncookie_setting_change_shows_within_ten_seconds() {
+    let dir = tempdir("syncookies");
+    copy_tree(&fixture("linux-6.18"), &dir);
+    let setting = dir.join("proc/sys/net/ipv4/tcp_syncookies");
+    let mut g = Guard::spawn(plugin(Some(&dir), &["1"]));
+    let out = g.0.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let next_variable = |rx: &mpsc::Receiver<String>, limit: Duration| -> String {
+        let end = Instant::now() + limit;
+        loop {
+            let l = rx
+                .recv_timeout(end.saturating_duration_since(Instant::now()))
+                .expect("no VARIABLE line in time");
+            if l.starts_with("VARIABLE") {
+                return l;
+            }
+        }
+    };
+    assert_eq!(
+        next_variable(&rx, LIMIT),
+        "VARIABLE CHART tcp_syncookies = 1"
+    );
+    std::fs::write(&setting, "0\n").unwrap();
+    let t = Instant::now();
+    loop {
+        let l = next_variable(&rx, Duration::from_secs(12));
+        if l == "VARIABLE CHART tcp_syncookies = 0" {
+            break;
+        }
+        assert_eq!(l, "VARIABLE CHART tcp_syncookies = 1");
+    }
+    assert!(t.elapsed() <= Duration::from_secs(11), "{:?}", t.elapsed());
+    g.signal(libc::SIGTERM);
+    assert_eq!(g.wait_for(LIMIT).unwrap().code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
