@@ -49,7 +49,11 @@ const SAMPLES: u64 = 10_000;
 
 /// Drives `SAMPLES` samples; `between(i)` runs before sample `i` with the
 /// count paused. Returns the allocations made after the first sample.
-fn drive(prefix: &str, mut between: impl FnMut(u64)) -> u64 {
+fn drive(prefix: &str, between: impl FnMut(u64)) -> u64 {
+    drive_n(prefix, SAMPLES, between)
+}
+
+fn drive_n(prefix: &str, samples: u64, mut between: impl FnMut(u64)) -> u64 {
     let mut log = Log::from_env(|_| None);
     let source = Linux::open(prefix, &mut log).expect("open the source");
     let mut plugin = Plugin::new(source, 1).expect("charts");
@@ -59,7 +63,7 @@ fn drive(prefix: &str, mut between: impl FnMut(u64)) -> u64 {
     assert!(first.starts_with(b"CHART tcp_resets.resets "));
     let capacity = plugin.capacity();
     let mut made = 0;
-    for i in 1..SAMPLES {
+    for i in 1..samples {
         between(i);
         let before = allocations();
         let bytes = plugin.sample(Some(1_000_000), &mut log);
@@ -118,4 +122,33 @@ fn the_counter_sees_allocations() {
     let v = std::hint::black_box(vec![1u8; 32]);
     assert_eq!(allocations() - before, 1);
     drop(v);
+}
+
+fn rss_kib() -> u64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap();
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// One million samples through the real path: zero allocations and flat
+/// memory. Long in a debug build, so .ci/run runs it in release mode:
+/// `cargo test --release --test zero_alloc -- --ignored`.
+#[test]
+#[ignore = "a soak; run by .ci/run in release mode"]
+fn soak_million_samples_flat_memory() {
+    let prefix = child::fixture("linux-6.18");
+    let prefix = prefix.to_str().unwrap();
+    // Warm up: the same path, so every page it touches is resident.
+    assert_eq!(drive_n(prefix, 10_000, |_| ()), 0);
+    let before = rss_kib();
+    let made = drive_n(prefix, 1_000_000, |_| ());
+    let after = rss_kib();
+    eprintln!("soak: 1,000,000 samples, {made} allocations, RSS {before} -> {after} KiB");
+    assert_eq!(made, 0);
+    assert!(
+        after <= before + 64,
+        "RSS grew from {before} to {after} KiB"
+    );
 }
