@@ -286,7 +286,10 @@ fn vanished_source_leaves_values_empty_logs_once_and_recovers() {
 
 #[test]
 fn long_interval_sends_an_empty_keepalive_line_every_minute() {
-    let (mut g, rx) = sleeping("120", Stdio::null());
+    // 600 s: the next sample is at least 300 s away (half an interval), so
+    // the first line after the first sample is the keepalive, whatever the
+    // wall-clock phase.
+    let (mut g, rx) = sleeping("600", Stdio::null());
     let t = Instant::now();
     let line = rx
         .recv_timeout(Duration::from_secs(70))
