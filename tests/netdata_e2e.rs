@@ -112,6 +112,7 @@ fn child_and_parent_chart_values_and_reset_alarms() {
             plugin: false,
             stream_to: None,
             accept_key: Some(key.clone()),
+            extra: String::new(),
         },
     );
     parent.wait("the parent's API", Duration::from_secs(60), |p| {
@@ -125,6 +126,7 @@ fn child_and_parent_chart_values_and_reset_alarms() {
             plugin: true,
             stream_to: Some((parent.port, key)),
             accept_key: None,
+            extra: String::new(),
         },
     );
 
@@ -536,4 +538,61 @@ fn kernel_netstat(name: &str) -> u64 {
     head.iter()
         .position(|h| *h == name)
         .map_or(0, |i| vals[i].parse().unwrap())
+}
+
+/// At an interval above 60 s the plugin writes an empty line every minute
+/// (netdata 1.41+ ends a plugin silent for 120 s); netdata must take it
+/// without complaint and keep the same plugin process.
+#[test]
+fn netdata_accepts_the_keepalive_line() {
+    let Some(bin) = netdata_or_skip("netdata_accepts_the_keepalive_line") else {
+        return;
+    };
+    let mut cfg = Config::node("tcp-resets-keepalive");
+    // 600 s: the sample after the first is at least 300 s away, so the
+    // only output in the next minutes is the keepalive.
+    cfg.extra = "[plugin:tcp_resets]\n    update every = 600\n".into();
+    let mut nd = Netdata::start(&bin, cfg);
+    nd.wait(
+        "tcp_resets.resets with its three dimensions",
+        Duration::from_secs(60),
+        |n| n.charts(None).filter(has_reset_chart),
+    );
+    let pid = nd.wait("the plugin process", Duration::from_secs(10), |n| {
+        let p = n.plugin_pids("tcp_resets.plugin");
+        (p.len() == 1).then(|| p[0])
+    });
+    let args = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap();
+    assert!(
+        args.split('\0').any(|a| a == "600"),
+        "plugin args: {args:?}"
+    );
+    let writes = || -> u64 {
+        let io = std::fs::read_to_string(format!("/proc/{pid}/io")).unwrap();
+        io.lines()
+            .find_map(|l| l.strip_prefix("syscw: "))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let before = writes();
+    // Past the first keepalive (60 s after the first sample).
+    std::thread::sleep(Duration::from_secs(75));
+    let keepalives = writes() - before;
+    assert!(
+        keepalives >= 1,
+        "the plugin wrote nothing in 75 s (no keepalive)"
+    );
+    assert_eq!(
+        nd.plugin_pids("tcp_resets.plugin"),
+        vec![pid],
+        "netdata restarted or lost the plugin after a keepalive line"
+    );
+    // The plugin's parser thread is PLUGINSD[tcp_resets].
+    let complaints: Vec<String> = ["[tcp_resets]", "tcp_resets.plugin"]
+        .iter()
+        .flat_map(|n| nd.log_lines(n))
+        .filter(|l| l.contains("ERROR"))
+        .collect();
+    assert!(complaints.is_empty(), "{complaints:#?}");
 }

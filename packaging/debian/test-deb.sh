@@ -86,6 +86,10 @@ run_netdata() {
     log = $work/$label/log
     $plugins_line
 [logs]
+    # 1.37 names, then 2.x names; each version ignores the other's.
+    error log = $work/$label/log/error.log
+    access log = none
+    debug log = none
     error = $work/$label/log/error.log
     access = none
     debug = none
@@ -133,7 +137,9 @@ EOF
     local alarms
     alarms=$(curl -fsS --max-time 5 "$api/alarms?all" || true)
     for a in 1m_ipv4_tcp_resets_received 10s_ipv4_tcp_resets_received \
-             1m_ipv4_tcp_resets_sent 10s_ipv4_tcp_resets_sent; do
+             1m_ipv4_tcp_resets_sent 10s_ipv4_tcp_resets_sent \
+             tcp_resets_queue_full_without_syncookies \
+             1m_tcp_challenge_acks 10s_tcp_challenge_acks; do
         if ! echo "$alarms" | grep -q "\"$a\""; then
             tail -n 40 "$work/$label/log/error.log" >&2 || true
             fail "$label: /api/v1/alarms?all lacks $a"
@@ -142,7 +148,10 @@ EOF
     if grep -i 'tcp_resets_plugin.conf' "$work/$label/log/error.log" | grep -iE 'error|unknown|invalid|failed'; then
         fail "$label: netdata reports a problem with tcp_resets_plugin.conf"
     fi
-    note "$label: netdata loaded the alarms"
+    local running
+    running=$(pgrep -f -c 'plugins.d/tcp_resets.plugin' || true)
+    [ "$running" = 1 ] || fail "$label: $running copies of the plugin run (want exactly 1)"
+    note "$label: netdata loaded the alarms and runs one copy of the plugin"
     kill -TERM -- "-$pid" 2>/dev/null || true
     for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL -- "-$pid" 2>/dev/null || true

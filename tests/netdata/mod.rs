@@ -92,6 +92,8 @@ pub struct Config {
     pub stream_to: Option<(u16, String)>,
     /// An API key to accept children with (a parent).
     pub accept_key: Option<String>,
+    /// More netdata.conf text, appended.
+    pub extra: String,
 }
 
 impl Config {
@@ -101,6 +103,7 @@ impl Config {
             plugin: true,
             stream_to: None,
             accept_key: None,
+            extra: String::new(),
         }
     }
 }
@@ -215,7 +218,7 @@ impl Netdata {
             user = user_name(),
             host = cfg.hostname,
             plugin = if cfg.plugin { "yes" } else { "no" },
-        );
+        ) + &cfg.extra;
         std::fs::write(dir.join("etc/netdata.conf"), conf).unwrap();
         let mut stream = String::new();
         if let Some((parent, key)) = &cfg.stream_to {
