@@ -119,7 +119,10 @@ pub fn run<S: Source>(
             if keepalive {
                 let due = last_output + KEEPALIVE_US;
                 if mono >= due {
-                    sys::write_all(out, b"\n")?;
+                    match sys::write_all_unless(out, b"\n", || waiter.signalled()) {
+                        Err(e) if e == sys::Errno::INTR => return Ok(Stop::Signal),
+                        written => written?,
+                    }
                     last_output = mono;
                     continue;
                 }
@@ -132,7 +135,10 @@ pub fn run<S: Source>(
         let mono = sys::monotonic_us();
         let since = schedule.sampled(sys::realtime_us(), mono);
         let bytes = plugin.sample(since, log);
-        sys::write_all(out, bytes)?;
+        match sys::write_all_unless(out, bytes, || waiter.signalled()) {
+            Err(e) if e == sys::Errno::INTR => return Ok(Stop::Signal),
+            written => written?,
+        }
         last_output = mono;
         written += 1;
         if Some(written) == iterations {

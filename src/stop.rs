@@ -73,6 +73,12 @@ impl Waiter {
                 .into();
             signal_hook::low_level::pipe::register(sig, end)
                 .map_err(setup("install a signal handler"))?;
+            // signal-hook installs handlers with SA_RESTART; a write blocked
+            // on a full pipe (a stalled netdata) must end on a stop signal.
+            sys::interrupt_restarts(sig).map_err(|e| Error::Setup {
+                what: "make a signal interrupt blocking writes",
+                errno: Some(e),
+            })?;
         }
         let stream = |fd| (sys::fd_kind(fd) == FdKind::Stream).then_some(fd);
         Ok(Waiter {

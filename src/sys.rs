@@ -121,6 +121,48 @@ pub fn write_all(fd: RawFd, mut buf: &[u8]) -> Result<(), Errno> {
     Ok(())
 }
 
+/// Like [`write_all`], but gives up with `EINTR` when a signal interrupted
+/// the write and `stop()` says it was a stop signal (see
+/// [`interrupt_restarts`]): a write blocked on a full pipe ends at once.
+pub fn write_all_unless(fd: RawFd, mut buf: &[u8], stop: impl Fn() -> bool) -> Result<(), Errno> {
+    while !buf.is_empty() {
+        // SAFETY: `buf` is a valid readable region of `buf.len()` bytes.
+        let n = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
+        if n < 0 {
+            let e = Errno::last();
+            if e == Errno::INTR {
+                if stop() {
+                    return Err(e);
+                }
+                continue;
+            }
+            return Err(e);
+        }
+        buf = &buf[n as usize..];
+    }
+    Ok(())
+}
+
+/// Clears `SA_RESTART` from the handler installed for `sig`, so that the
+/// signal interrupts blocking system calls (they fail with `EINTR`) instead
+/// of restarting them.
+pub fn interrupt_restarts(sig: libc::c_int) -> Result<(), Errno> {
+    // SAFETY: an all-zero `sigaction` is a valid value of this plain C
+    // struct; it is overwritten by the next call.
+    let mut act: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: a null new action only reads the current one into `act`.
+    if unsafe { libc::sigaction(sig, std::ptr::null(), &mut act) } != 0 {
+        return Err(Errno::last());
+    }
+    act.sa_flags &= !libc::SA_RESTART;
+    // SAFETY: reinstalls the very handler, mask and flags just read, minus
+    // SA_RESTART; `act` outlives the call.
+    if unsafe { libc::sigaction(sig, &act, std::ptr::null_mut()) } != 0 {
+        return Err(Errno::last());
+    }
+    Ok(())
+}
+
 /// The identity of a file: device and inode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FileId {

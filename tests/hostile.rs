@@ -332,3 +332,43 @@ fn no_network_system_calls() {
         assert!(local_pair || send_on_pair, "unexpected network call: {l}");
     }
 }
+
+#[test]
+fn sigterm_ends_a_write_blocked_on_a_stalled_reader() {
+    let mut g = Guard::spawn(plugin(Some(&fixture("linux-6.18")), &["1"]));
+    let out = g.0.stdout.take().unwrap();
+    // SAFETY: F_SETPIPE_SZ only resizes the pipe behind our own descriptor.
+    #[allow(unsafe_code)]
+    let r = unsafe { libc::fcntl(out.as_raw_fd(), libc::F_SETPIPE_SZ, 4096) };
+    assert!(r >= 4096, "cannot shrink the pipe");
+    // Nobody reads: after a few samples the pipe is full and the plugin
+    // blocks in write. Blocked = nothing added for 2.5 intervals.
+    let queued = || {
+        let mut n: libc::c_int = 0;
+        // SAFETY: FIONREAD stores the pipe's byte count in `n`.
+        #[allow(unsafe_code)]
+        let r = unsafe { libc::ioctl(out.as_raw_fd(), libc::FIONREAD, &mut n) };
+        assert_eq!(r, 0);
+        n
+    };
+    let end = Instant::now() + Duration::from_secs(30);
+    let (mut last, mut since) = (queued(), Instant::now());
+    loop {
+        assert!(Instant::now() < end, "the pipe never filled");
+        std::thread::sleep(Duration::from_millis(250));
+        let now = queued();
+        if now != last {
+            (last, since) = (now, Instant::now());
+        } else if last > 0 && since.elapsed() > Duration::from_millis(2500) {
+            break;
+        }
+    }
+    let t = Instant::now();
+    g.signal(libc::SIGTERM);
+    let status = g
+        .wait_for(Duration::from_secs(2))
+        .expect("SIGTERM did not end a write blocked on a full pipe");
+    assert_eq!(status.code(), Some(0));
+    eprintln!("blocked write ended {:?} after SIGTERM", t.elapsed());
+    drop(out);
+}
