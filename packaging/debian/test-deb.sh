@@ -134,8 +134,13 @@ EOF
         fail "$label: /api/v1/charts does not list tcp_resets.resets"
     fi
     note "$label: netdata lists tcp_resets.resets"
-    local alarms
-    alarms=$(curl -fsS --max-time 5 "$api/alarms?all" || true)
+    local alarms missing=""
+    # Alarms attach to the chart a moment after it appears: poll, bounded.
+    for i in $(seq 60); do
+        alarms=$(curl -fsS --max-time 5 "$api/alarms?all" || true)
+        echo "$alarms" | grep -q '"10s_tcp_challenge_acks"' && break
+        sleep 0.5
+    done
     for a in 1m_ipv4_tcp_resets_received 10s_ipv4_tcp_resets_received \
              1m_ipv4_tcp_resets_sent 10s_ipv4_tcp_resets_sent \
              tcp_resets_queue_full_without_syncookies \
@@ -162,6 +167,9 @@ note "Debian's layout: plugins from /usr/lib/netdata/plugins.d (the symlink)"
 run_netdata debian ""
 note "upstream's layout: plugins from /usr/libexec/netdata/plugins.d"
 run_netdata upstream "plugins = \"/usr/libexec/netdata/plugins.d\""
+
+note "both directories listed: netdata must run the plugin once, not twice"
+run_netdata both "plugins = \"/usr/libexec/netdata/plugins.d\" \"/usr/lib/netdata/plugins.d\""
 
 note "dpkg -r, then dpkg -P"
 dpkg -r "$PKG"
