@@ -22,6 +22,9 @@ pub const STATS: &str = "net.inet.tcp.stats";
 pub const SYNCOOKIES: &str = "net.inet.tcp.syncookies";
 /// SYN cookies always, no syncache (1).
 pub const SYNCOOKIES_ONLY: &str = "net.inet.tcp.syncookies_only";
+/// The kernel's `__FreeBSD_version`, which decides the `struct tcpstat`
+/// layout.
+pub const OSRELDATE: &str = "kern.osreldate";
 
 fn mib(name: &'static str) -> Result<Vec<libc::c_int>, Error> {
     let ctl = sysctl::Ctl::new(name).map_err(|_| Error::Source {
@@ -36,11 +39,13 @@ fn mib(name: &'static str) -> Result<Vec<libc::c_int>, Error> {
     })
 }
 
-fn read_int(mib: &[libc::c_int]) -> Option<i64> {
+/// Reads an `int` sysctl: `Err` with the errno when the call fails, `Ok(None)`
+/// when the value is not 4 bytes long.
+fn read_int(mib: &[libc::c_int]) -> Result<Option<i64>, sys::Errno> {
     let mut b = [0u8; 4];
-    match sys::sysctl_read(mib, &mut b) {
-        Ok(4) => Some(i64::from(i32::from_ne_bytes(b))),
-        _ => None,
+    match sys::sysctl_read(mib, &mut b)? {
+        4 => Ok(Some(i64::from(i32::from_ne_bytes(b)))),
+        _ => Ok(None),
     }
 }
 
@@ -51,8 +56,10 @@ pub struct FreeBsd {
     syncookies: Option<Vec<libc::c_int>>,
     syncookies_only: Option<Vec<libc::c_int>>,
     buf: Box<[u8]>,
+    layout: tcpstat::Layout,
     present: CounterSet,
     failing: bool,
+    cookies_failing: bool,
 }
 
 impl FreeBsd {
@@ -60,6 +67,16 @@ impl FreeBsd {
     /// disable itself, when the statistics cannot be read or lack the
     /// resets chart's counters.
     pub fn open(log: &mut Log) -> Result<FreeBsd, Error> {
+        let osreldate = mib(OSRELDATE)
+            .ok()
+            .and_then(|m| read_int(&m).ok().flatten());
+        if osreldate.is_none() {
+            log.warning(&[
+                OSRELDATE,
+                ": cannot be read; assuming the FreeBSD 14 layout of net.inet.tcp.stats",
+            ]);
+        }
+        let layout = tcpstat::Layout::for_osreldate(osreldate);
         let stats = mib(STATS)?;
         let size = sys::sysctl_size(&stats).map_err(|e| Error::Source {
             path: STATS,
@@ -68,13 +85,13 @@ impl FreeBsd {
         })?;
         // Room for a struct that grows (a newer kernel after an upgrade
         // without restart is impossible, but a jail may differ).
-        let mut buf = vec![0u8; size.max(tcpstat::MIN_LEN) + 512].into_boxed_slice();
+        let mut buf = vec![0u8; size.max(layout.min_len()) + 512].into_boxed_slice();
         let n = sys::sysctl_read(&stats, &mut buf).map_err(|e| Error::Source {
             path: STATS,
             reason: "cannot be read",
             errno: Some(e),
         })?;
-        let present = tcpstat::present(n);
+        let present = tcpstat::present(n, layout);
         if !present.contains(Counter::AttemptFails) && !present.contains(Counter::EstabResets) {
             return Err(Error::Source {
                 path: STATS,
@@ -95,8 +112,10 @@ impl FreeBsd {
             syncookies,
             syncookies_only,
             buf,
+            layout,
             present,
             failing: false,
+            cookies_failing: false,
         })
     }
 }
@@ -105,7 +124,7 @@ impl Source for FreeBsd {
     fn sample(&mut self, values: &mut Values, log: &mut Log) {
         match sys::sysctl_read(&self.stats, &mut self.buf) {
             Ok(n) => {
-                tcpstat::decode(&self.buf[..n], values);
+                tcpstat::decode(&self.buf[..n], self.layout, values);
                 if self.failing {
                     self.failing = false;
                     log.info(&[STATS, ": readable again; values resume"]);
@@ -125,9 +144,33 @@ impl Source for FreeBsd {
         }
     }
 
-    fn syncookies(&mut self, _log: &mut Log) -> Option<i64> {
-        let on = read_int(self.syncookies.as_deref()?);
-        let only = self.syncookies_only.as_deref().and_then(read_int);
+    fn syncookies(&mut self, log: &mut Log) -> Option<i64> {
+        let on = match read_int(self.syncookies.as_deref()?) {
+            Ok(v) => {
+                if self.cookies_failing {
+                    self.cookies_failing = false;
+                    log.info(&[SYNCOOKIES, ": readable again"]);
+                }
+                v
+            }
+            Err(e) => {
+                if !self.cookies_failing {
+                    self.cookies_failing = true;
+                    log.error(&[
+                        SYNCOOKIES,
+                        ": cannot be read: ",
+                        e.describe(),
+                        "; tcp_syncookies is not sent until it recovers",
+                    ]);
+                }
+                None
+            }
+        };
+        // Older releases have no syncookies_only: it then counts as off.
+        let only = self
+            .syncookies_only
+            .as_deref()
+            .and_then(|m| read_int(m).ok().flatten());
         tcpstat::syncookie_mode(on, only)
     }
 

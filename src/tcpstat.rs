@@ -1,13 +1,16 @@
 //! Decoding FreeBSD's `struct tcpstat` (`sysctl net.inet.tcp.stats`).
 //!
-//! The struct is an array of native-endian `uint64_t` counters whose first
-//! fields have kept their order for many releases; later releases only
-//! append. Fields are read by their index in `sys/netinet/tcp_var.h`, and
-//! only when the length the kernel returned covers them. This module is
-//! platform-independent so that Linux tests can feed it byte buffers.
+//! The struct is an array of native-endian `uint64_t` counters. Fields are
+//! read by their index in `sys/netinet/tcp_var.h`, and only when the length
+//! the kernel returned covers them. Releases mostly append fields, with one
+//! exception that matters here: FreeBSD 14 inserted `tcps_progdrops` right
+//! after `tcps_keepdrops` (index 16), which moves every later field up by
+//! one. The indices below are those of FreeBSD 13 and earlier; [`Layout`]
+//! applies the shift for 14 and later, chosen at start-up from
+//! `kern.osreldate`. This module is platform-independent so that Linux
+//! tests can feed it byte buffers.
 
 use crate::counters::{Counter, CounterSet, Values};
-
 /// `tcps_drops`: connections dropped.
 pub const TCPS_DROPS: usize = 3;
 /// `tcps_conndrops`: embryonic connections dropped.
@@ -30,10 +33,50 @@ pub const TCPS_SC_SENDCOOKIE: usize = 77;
 /// `tcps_sc_recvcookie`: SYN cookies received.
 pub const TCPS_SC_RECVCOOKIE: usize = 78;
 
+/// Where FreeBSD 14 inserted `tcps_progdrops` ("drops due to no progress").
+pub const TCPS_PROGDROPS_SINCE_14: usize = 16;
+
 const FIELD: usize = std::mem::size_of::<u64>();
 
-/// Which kernel fields make up each counter the charts use. A counter made
-/// of several fields is their sum (Linux counts those circumstances in one).
+/// The `struct tcpstat` layout of the running kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// FreeBSD 13 and earlier: no `tcps_progdrops`.
+    Before14,
+    /// FreeBSD 14 and later: `tcps_progdrops` at index 16.
+    Since14,
+}
+
+impl Layout {
+    /// `__FreeBSD_version` of 14.0-RELEASE's branch point.
+    pub const OSRELDATE_14: i64 = 1_400_000;
+
+    /// The layout for a `kern.osreldate` value; an unknown release is taken
+    /// for the one this binary is built for (FreeBSD 14).
+    pub fn for_osreldate(osreldate: Option<i64>) -> Layout {
+        match osreldate {
+            Some(v) if v < Self::OSRELDATE_14 => Layout::Before14,
+            _ => Layout::Since14,
+        }
+    }
+
+    /// The index in this layout of a field given by its FreeBSD 13 index.
+    pub fn index(self, before14: usize) -> usize {
+        match self {
+            Layout::Since14 if before14 >= TCPS_PROGDROPS_SINCE_14 => before14 + 1,
+            _ => before14,
+        }
+    }
+
+    /// The bytes a buffer must hold for every field of [`MAPPING`].
+    pub fn min_len(self) -> usize {
+        (self.index(TCPS_SC_RECVCOOKIE) + 1) * FIELD
+    }
+}
+
+/// Which kernel fields (by FreeBSD 13 index; see [`Layout::index`]) make up
+/// each counter the charts use. A counter made of several fields is their
+/// sum (Linux counts those circumstances in one).
 pub const MAPPING: &[(Counter, &[usize])] = &[
     (Counter::AttemptFails, &[TCPS_CONNDROPS]),
     (Counter::EstabResets, &[TCPS_DROPS]),
@@ -48,9 +91,6 @@ pub const MAPPING: &[(Counter, &[usize])] = &[
     (Counter::BadRsts, &[TCPS_BADRST]),
 ];
 
-/// The bytes a buffer must hold for every field of [`MAPPING`].
-pub const MIN_LEN: usize = (TCPS_SC_RECVCOOKIE + 1) * FIELD;
-
 /// The native-endian `uint64_t` at `index` of `stats`, or `None` when the
 /// length the kernel returned does not cover it.
 pub fn field(stats: &[u8], index: usize) -> Option<u64> {
@@ -60,12 +100,13 @@ pub fn field(stats: &[u8], index: usize) -> Option<u64> {
 }
 
 /// Fills the counters of [`MAPPING`] from `stats` (the bytes the kernel
-/// returned, no more); counters whose fields are not covered are `None`.
-pub fn decode(stats: &[u8], values: &mut Values) {
+/// returned, no more) laid out as `layout`; counters whose fields are not
+/// covered are `None`.
+pub fn decode(stats: &[u8], layout: Layout, values: &mut Values) {
     for &(counter, fields) in MAPPING {
         let mut total: Option<u64> = Some(0);
         for &f in fields {
-            total = match (total, field(stats, f)) {
+            total = match (total, field(stats, layout.index(f))) {
                 (Some(t), Some(v)) => Some(t.wrapping_add(v)),
                 _ => None,
             };
@@ -74,11 +115,11 @@ pub fn decode(stats: &[u8], values: &mut Values) {
     }
 }
 
-/// The counters a `struct tcpstat` of `len` bytes provides.
-pub fn present(len: usize) -> CounterSet {
+/// The counters a `struct tcpstat` of `len` bytes in `layout` provides.
+pub fn present(len: usize, layout: Layout) -> CounterSet {
     let mut s = CounterSet::default();
     for &(counter, fields) in MAPPING {
-        if fields.iter().all(|&f| (f + 1) * FIELD <= len) {
+        if fields.iter().all(|&f| (layout.index(f) + 1) * FIELD <= len) {
             s.insert(counter);
         }
     }
@@ -114,10 +155,10 @@ mod tests {
     }
 
     #[test]
-    fn fields_decode_at_their_header_indices() {
+    fn fields_decode_at_their_freebsd_13_indices() {
         let buf = image(120, &[]);
         let mut v = Values::default();
-        decode(&buf, &mut v);
+        decode(&buf, Layout::Before14, &mut v);
         assert_eq!(v.get(Counter::AttemptFails), Some(1004));
         assert_eq!(v.get(Counter::EstabResets), Some(1003));
         assert_eq!(v.get(Counter::ListenOverflows), Some(1062));
@@ -134,37 +175,74 @@ mod tests {
     }
 
     #[test]
+    fn freebsd_14_fields_after_progdrops_move_up_by_one() {
+        // Offsets checked against FreeBSD 14's tcp_var.h: persistdrop 60,
+        // listendrop 63, badrst 64, sc_reset 72, sc_sendcookie 78,
+        // sc_recvcookie 79; fields before tcps_progdrops (16) stay.
+        let buf = image(120, &[]);
+        let mut v = Values::default();
+        decode(&buf, Layout::Since14, &mut v);
+        assert_eq!(v.get(Counter::AttemptFails), Some(1004));
+        assert_eq!(v.get(Counter::EstabResets), Some(1003));
+        assert_eq!(v.get(Counter::TCPAbortOnTimeout), Some(1010 + 1015 + 1060));
+        assert_eq!(v.get(Counter::ListenOverflows), Some(1063));
+        assert_eq!(v.get(Counter::BadRsts), Some(1064));
+        assert_eq!(v.get(Counter::EmbryonicRsts), Some(1072));
+        assert_eq!(v.get(Counter::SyncookiesSent), Some(1078));
+        assert_eq!(v.get(Counter::SyncookiesRecv), Some(1079));
+        assert_eq!(Layout::Since14.min_len(), 80 * 8);
+        assert_eq!(Layout::Before14.min_len(), 79 * 8);
+    }
+
+    #[test]
+    fn layout_from_osreldate() {
+        assert_eq!(Layout::for_osreldate(Some(1_304_000)), Layout::Before14);
+        assert_eq!(Layout::for_osreldate(Some(1_400_097)), Layout::Since14);
+        assert_eq!(Layout::for_osreldate(Some(1_500_068)), Layout::Since14);
+        assert_eq!(Layout::for_osreldate(None), Layout::Since14);
+    }
+
+    #[test]
     fn short_buffer_is_never_read_past() {
-        // Ends in the middle of tcps_sc_reset (index 71).
+        // Ends in the middle of tcps_sc_reset (index 71 before 14).
         let mut buf = image(72, &[]);
         buf.truncate(71 * 8 + 3);
         let mut v = Values::default();
-        decode(&buf, &mut v);
+        decode(&buf, Layout::Before14, &mut v);
         assert_eq!(v.get(Counter::BadRsts), Some(1063));
         assert_eq!(v.get(Counter::EmbryonicRsts), None);
         assert_eq!(v.get(Counter::SyncookiesSent), None);
-        let p = present(buf.len());
+        let p = present(buf.len(), Layout::Before14);
         assert!(p.contains(Counter::ListenOverflows));
         assert!(!p.contains(Counter::EmbryonicRsts));
         assert_eq!(field(&buf, 71), None);
         assert_eq!(field(&buf, usize::MAX), None);
+        // The same bytes read as FreeBSD 14 stop one field earlier.
+        let p14 = present(buf.len(), Layout::Since14);
+        assert!(p14.contains(Counter::BadRsts));
+        assert!(!p14.contains(Counter::EmbryonicRsts));
     }
 
     #[test]
     fn oversized_buffer_from_a_newer_release_is_fine() {
-        let buf = image(400, &[(TCPS_DROPS, u64::MAX)]);
-        let mut v = Values::default();
-        decode(&buf, &mut v);
-        assert_eq!(v.get(Counter::EstabResets), Some(u64::MAX));
-        assert_eq!(present(buf.len()), present(MIN_LEN));
+        for layout in [Layout::Before14, Layout::Since14] {
+            let buf = image(400, &[(TCPS_DROPS, u64::MAX)]);
+            let mut v = Values::default();
+            decode(&buf, layout, &mut v);
+            assert_eq!(v.get(Counter::EstabResets), Some(u64::MAX));
+            assert_eq!(
+                present(buf.len(), layout),
+                present(layout.min_len(), layout)
+            );
+        }
     }
 
     #[test]
     fn empty_buffer_gives_nothing() {
         let mut v = Values::default();
-        decode(&[], &mut v);
+        decode(&[], Layout::Since14, &mut v);
         assert_eq!(v, Values::default());
-        assert!(present(0).is_empty());
+        assert!(present(0, Layout::Since14).is_empty());
     }
 
     #[test]

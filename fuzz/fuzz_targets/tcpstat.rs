@@ -5,18 +5,22 @@
 
 use libfuzzer_sys::fuzz_target;
 use tcp_resets::counters::{Counter, Values};
-use tcp_resets::tcpstat::{decode, field, present, MAPPING};
+use tcp_resets::tcpstat::{decode, field, present, Layout, MAPPING};
 
 fuzz_target!(|data: &[u8]| {
-    let mut values = Values::default();
-    decode(data, &mut values);
-    let p = present(data.len());
-    for &(counter, fields) in MAPPING {
-        assert_eq!(values.get(counter).is_some(), p.contains(counter));
-        if values.get(counter).is_some() {
-            assert!(fields.iter().all(|&f| (f + 1) * 8 <= data.len()));
+    for layout in [Layout::Before14, Layout::Since14] {
+        let mut values = Values::default();
+        decode(data, layout, &mut values);
+        let p = present(data.len(), layout);
+        for &(counter, fields) in MAPPING {
+            assert_eq!(values.get(counter).is_some(), p.contains(counter));
+            if values.get(counter).is_some() {
+                assert!(fields
+                    .iter()
+                    .all(|&f| (layout.index(f) + 1) * 8 <= data.len()));
+            }
         }
+        assert_eq!(values.get(Counter::OutRsts), None);
     }
-    assert_eq!(values.get(Counter::OutRsts), None);
     let _ = field(data, data.len());
 });

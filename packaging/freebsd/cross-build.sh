@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Cross-builds the plugin for FreeBSD 14 on amd64 from Debian 12, checks the
+# binary, and runs clippy on the FreeBSD-only code.
+#
+# Toolchain: Debian's rustc-web/cargo-web/rust-web-src/rust-web-clippy
+# (Rust 1.96 with its library source), because the FreeBSD standard
+# library has to be built from source (-Zbuild-std) and rustup cannot
+# download a FreeBSD std here. Linker: Zig from PyPI (`ziglang`), which
+# ships FreeBSD's libc headers and link stubs, behind a small wrapper.
+#
+# Everything it makes lives under target/freebsd/ (its own cargo target
+# directory, the Zig venv, the linker wrapper, the stub libraries), so it
+# neither fights the host build nor leaves anything in the source tree.
+# Re-runs reuse all of it.
+#
+# Prints the binary's path on its last line of output.
+# Environment: FREEBSD_SKIP_CLIPPY=1 skips clippy; APT_TIMEOUT (s, 900).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+TARGET=x86_64-unknown-freebsd
+ZIG_TARGET=x86_64-freebsd
+# The ziglang release this was verified with (pip, PyPI).
+ZIGLANG_VERSION=0.17.1
+OUT=target/freebsd
+BIN="$OUT/$TARGET/release/tcp_resets"
+APT_TIMEOUT=${APT_TIMEOUT:-900}
+
+die() { printf 'cross-build.sh: error: %s\n' "$*" >&2; exit 1; }
+note() { printf 'cross-build.sh: %s\n' "$*" >&2; }
+
+# --- Debian packages ---------------------------------------------------
+# libarchive-tools and zstd are for build-pkg.sh/check-pkg.sh; installing
+# them here keeps apt in one place.
+PKGS=(rustc-web cargo-web rust-web-src rust-web-clippy python3 python3-venv
+    file binutils libarchive-tools zstd)
+missing=()
+for p in "${PKGS[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' \
+        || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    note "installing Debian packages: ${missing[*]}"
+    [[ $(id -u) == 0 ]] || die "need root to apt-get install ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    timeout "$APT_TIMEOUT" apt-get update -qq || die "apt-get update failed or timed out"
+    timeout "$APT_TIMEOUT" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+        || die "apt-get install ${missing[*]} failed or timed out"
+fi
+
+# Debian's cargo and rustc, by full path: rustup's proxies come first on
+# PATH.
+deb_file() { # package, path suffix
+    dpkg -L "$1" | grep -E "^/usr/bin/$2\$" | head -n 1
+}
+DEB_CARGO=$(deb_file cargo-web cargo)
+DEB_RUSTC=$(deb_file rustc-web rustc)
+DEB_CLIPPY=$(deb_file rust-web-clippy cargo-clippy)
+[[ -x $DEB_CARGO ]] || die "Debian's cargo (cargo-web) not found"
+[[ -x $DEB_RUSTC ]] || die "Debian's rustc (rustc-web) not found"
+[[ -x $DEB_CLIPPY ]] || die "Debian's cargo-clippy (rust-web-clippy) not found"
+SYSROOT=$("$DEB_RUSTC" --print sysroot)
+[[ -f $SYSROOT/lib/rustlib/src/rust/library/Cargo.lock ]] \
+    || die "no standard library source under $SYSROOT/lib/rustlib/src (rust-web-src)"
+note "toolchain: $("$DEB_RUSTC" -V), $("$DEB_CARGO" -V)"
+
+# --- Zig, in a venv (Debian 12's pip refuses system-wide installs) ------
+mkdir -p "$OUT"
+VENV="$OUT/venv"
+if ! "$VENV/bin/python" -c "import ziglang" 2>/dev/null \
+    || [[ $("$VENV/bin/python" -m pip show ziglang 2>/dev/null | sed -n 's/^Version: //p') != "$ZIGLANG_VERSION" ]]; then
+    note "installing ziglang==$ZIGLANG_VERSION into $VENV"
+    rm -rf "$VENV"
+    /usr/bin/python3 -m venv "$VENV" || die "python3 -m venv failed (is python3-venv installed?)"
+    timeout 600 "$VENV/bin/pip" install -q --disable-pip-version-check "ziglang==$ZIGLANG_VERSION" \
+        || die "pip install ziglang==$ZIGLANG_VERSION failed or timed out"
+fi
+VENV_ABS=$(cd "$VENV" && pwd)
+export ZIG_GLOBAL_CACHE_DIR
+ZIG_GLOBAL_CACHE_DIR=$(cd "$OUT" && pwd)/zig-cache
+ZIG=("$VENV_ABS/bin/python" -m ziglang)
+
+# --- Stub shared objects -------------------------------------------------
+# The libc crate names libraries (#[link]) that the plugin never calls.
+# Empty stubs with FreeBSD 14's sonames satisfy the linker's search; with
+# --as-needed nothing of them reaches the binary, and since they define no
+# symbol they can never resolve one by mistake (a used symbol would fail
+# the link instead). The NEEDED check below makes sure of it.
+STUBS="$OUT/stubs"
+STUBS_ABS=$(mkdir -p "$STUBS" && cd "$STUBS" && pwd)
+STUB_LIBS=(kvm:7 memstat:3 procstat:1 devstat:7 execinfo:1 util:9)
+: >"$STUBS/empty.c"
+for entry in "${STUB_LIBS[@]}"; do
+    name=${entry%%:*} major=${entry##*:}
+    so="$STUBS/lib$name.so"
+    if [[ ! -f $so ]] || ! readelf -d "$so" 2>/dev/null | grep -q "lib$name.so.$major"; then
+        "${ZIG[@]}" cc -target "$ZIG_TARGET" -shared -nostdlib \
+            -Wl,-soname,"lib$name.so.$major" -o "$so" "$STUBS/empty.c" \
+            || die "cannot build the stub lib$name.so"
+    fi
+done
+
+# --- Linker wrapper ------------------------------------------------------
+WRAPPER="$OUT/zig-cc"
+cat >"$WRAPPER.new" <<EOF
+#!/usr/bin/env bash
+# Generated by packaging/freebsd/cross-build.sh: rustc's linker for
+# $TARGET. Drops the flags Zig's driver rejects, links only what is used,
+# and finds the stub libraries.
+set -euo pipefail
+args=()
+for a in "\$@"; do
+    case "\$a" in
+        --target=* | -m64) ;;
+        *) args+=("\$a") ;;
+    esac
+done
+export ZIG_GLOBAL_CACHE_DIR='$ZIG_GLOBAL_CACHE_DIR'
+exec '$VENV_ABS/bin/python' -m ziglang cc -target $ZIG_TARGET -Wl,--as-needed -L '$STUBS_ABS' "\${args[@]}"
+EOF
+chmod 0755 "$WRAPPER.new"
+if cmp -s "$WRAPPER.new" "$WRAPPER"; then rm -f "$WRAPPER.new"; else mv -f "$WRAPPER.new" "$WRAPPER"; fi
+WRAPPER_ABS=$(cd "$OUT" && pwd)/zig-cc
+
+# --- Build ---------------------------------------------------------------
+cargo_deb() {
+    env RUSTC="$DEB_RUSTC" RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$OUT" \
+        CARGO_TARGET_X86_64_UNKNOWN_FREEBSD_LINKER="$WRAPPER_ABS" \
+        "$DEB_CARGO" "$@"
+}
+BUILD_STD=(-Zbuild-std=std,panic_abort --target "$TARGET")
+
+note "building $TARGET (release)"
+cargo_deb build --locked --release "${BUILD_STD[@]}" --bin tcp_resets \
+    || die "cargo build for $TARGET failed"
+
+# --- Checks on the binary -----------------------------------------------
+[[ -f $BIN ]] || die "$BIN was not produced"
+desc=$(file -b "$BIN")
+[[ $desc == *"ELF 64-bit"* && $desc == *"x86-64"* && $desc == *"FreeBSD"* ]] \
+    || die "$BIN is not a FreeBSD x86-64 ELF: $desc"
+# FreeBSD's kernel takes a binary as its own by EI_OSABI 9 or, as here
+# (Zig's crt1 leaves EI_OSABI 0), by the FreeBSD ABI note in .note.tag.
+osabi=$(od -An -tu1 -j7 -N1 "$BIN" | tr -d ' ')
+if [[ $osabi != 9 ]]; then
+    notes=$(readelf -n "$BIN")
+    awk '/^Displaying notes/ { tag = /\.note\.tag/ } tag && $1 == "FreeBSD" { found = 1 }
+        END { exit !found }' <<<"$notes" \
+        || die "$BIN has EI_OSABI $osabi and no FreeBSD ABI note (.note.tag)"
+fi
+# Only libraries of FreeBSD's base system may be needed; none of the stubs.
+ALLOWED=(libc.so.7 libthr.so.3 libm.so.5 libgcc_s.so.1 librt.so.1)
+needed=$(readelf -d "$BIN" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+[[ -n $needed ]] || die "$BIN needs no shared library at all: not a dynamic FreeBSD binary?"
+for lib in $needed; do
+    ok=0
+    for a in "${ALLOWED[@]}"; do [[ $lib == "$a" ]] && ok=1; done
+    ((ok)) || die "$BIN needs $lib, which is not an allowed FreeBSD base library (${ALLOWED[*]})"
+done
+interp=$(readelf -l "$BIN" | sed -n 's/.*\[Requesting program interpreter: \(.*\)\]/\1/p')
+[[ $interp == /libexec/ld-elf.so.1 ]] || die "$BIN asks for interpreter '$interp', not /libexec/ld-elf.so.1"
+note "binary: $desc"
+note "needs: $(echo $needed)"
+note "size: $(stat -c %s "$BIN") bytes"
+
+# --- Clippy on the FreeBSD code -----------------------------------------
+if [[ ${FREEBSD_SKIP_CLIPPY:-0} != 1 ]]; then
+    note "clippy for $TARGET"
+    # cargo finds cargo-clippy and clippy-driver on PATH: Debian's first.
+    PATH="$(dirname "$DEB_CLIPPY"):$PATH" cargo_deb clippy --locked "${BUILD_STD[@]}" \
+        --lib --bins -- -D warnings \
+        || die "clippy for $TARGET found problems (see above)"
+fi
+
+echo "$BIN"

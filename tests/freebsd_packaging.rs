@@ -1,0 +1,202 @@
+//! The FreeBSD packaging under packaging/freebsd/: the port's crate list
+//! and version against Cargo.lock and Cargo.toml, and the `.pkg` that
+//! packaging/freebsd/build-pkg.sh makes from the cross-built binary.
+//!
+//! The `.pkg` check needs the cross-built package and bsdtar, zstd and
+//! readelf; without them it says so and skips, unless REQUIRE_TOOLS=1,
+//! which turns the skip into a failure (so CI must run the FreeBSD step,
+//! packaging/freebsd/cross-build.sh and build-pkg.sh, before `cargo test`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const PORT: &str = "packaging/freebsd/net-mgmt/netdata-plugin-tcp-resets";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
+}
+
+/// `name-version` of every registry package of a Cargo.lock, in its order.
+fn registry_crates(lock: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for block in lock.split("[[package]]").skip(1) {
+        let field = |key: &str| {
+            block.lines().find_map(|l| {
+                l.strip_prefix(key)
+                    .and_then(|v| v.strip_prefix(" = \""))
+                    .and_then(|v| v.strip_suffix('"'))
+            })
+        };
+        let (Some(name), Some(version)) = (field("name"), field("version")) else {
+            panic!("a Cargo.lock package without name or version:\n{block}");
+        };
+        if field("source").is_some_and(|s| s.starts_with("registry+")) {
+            out.push(format!("{name}-{version}"));
+        }
+    }
+    out
+}
+
+/// Makefile.crates as `make cargo-crates` writes it.
+fn makefile_crates(crates: &[String]) -> String {
+    let mut s = String::new();
+    for (i, c) in crates.iter().enumerate() {
+        s.push_str(if i == 0 { "CARGO_CRATES=\t" } else { "\t\t" });
+        s.push_str(c);
+        s.push_str(if i + 1 < crates.len() { " \\\n" } else { "\n" });
+    }
+    s
+}
+
+fn cargo_version() -> String {
+    read("Cargo.toml")
+        .lines()
+        .skip_while(|l| l.trim() != "[package]")
+        .find_map(|l| {
+            l.strip_prefix("version = \"")
+                .and_then(|v| v.strip_suffix('"'))
+        })
+        .expect("Cargo.toml has no [package] version")
+        .to_string()
+}
+
+fn make_var(makefile: &str, name: &str) -> Option<String> {
+    makefile.lines().find_map(|l| {
+        l.strip_prefix(name)
+            .and_then(|v| v.strip_prefix('='))
+            .map(|v| v.trim().to_string())
+    })
+}
+
+#[test]
+fn makefile_crates_matches_cargo_lock() {
+    let crates = registry_crates(&read("Cargo.lock"));
+    assert!(
+        !crates
+            .iter()
+            .any(|c| c.starts_with("netdata-plugin-tcp-resets-")),
+        "the workspace's own package must not be listed"
+    );
+    assert!(crates.iter().any(|c| c.starts_with("sysctl-")));
+    let expected = makefile_crates(&crates);
+    let committed = read(&format!("{PORT}/Makefile.crates"));
+    assert!(
+        committed == expected,
+        "{PORT}/Makefile.crates is out of date with Cargo.lock: \
+         run packaging/freebsd/gen-crates.sh"
+    );
+}
+
+#[test]
+fn gen_crates_script_agrees_with_this_test() {
+    let out = Command::new("bash")
+        .arg(root().join("packaging/freebsd/gen-crates.sh"))
+        .arg("--print")
+        .output()
+        .expect("cannot run bash");
+    assert!(
+        out.status.success(),
+        "gen-crates.sh --print failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = makefile_crates(&registry_crates(&read("Cargo.lock")));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+}
+
+#[test]
+fn port_version_and_metadata_match_the_crate() {
+    let makefile = read(&format!("{PORT}/Makefile"));
+    assert_eq!(
+        make_var(&makefile, "DISTVERSION").as_deref(),
+        Some(cargo_version().as_str()),
+        "{PORT}/Makefile DISTVERSION differs from Cargo.toml's version"
+    );
+    for (var, value) in [
+        ("PORTNAME", "netdata-plugin-tcp-resets"),
+        ("CATEGORIES", "net-mgmt"),
+        ("LICENSE", "GPLv3+"),
+        ("USES", "cargo"),
+        ("CARGO_INSTALL", "no"),
+        ("RUN_DEPENDS", "netdata>0:net-mgmt/netdata"),
+    ] {
+        assert_eq!(
+            make_var(&makefile, var).as_deref(),
+            Some(value),
+            "{PORT}/Makefile: {var}"
+        );
+    }
+    let plist = read(&format!("{PORT}/pkg-plist"));
+    for path in [
+        "libexec/netdata/plugins.d/tcp_resets.plugin",
+        "lib/netdata/conf.d/health.d/tcp_resets_plugin.conf",
+    ] {
+        assert!(plist.lines().any(|l| l == path), "pkg-plist lacks {path}");
+        assert!(
+            makefile.contains(path.rsplit('/').next().unwrap()),
+            "the Makefile does not install {path}"
+        );
+    }
+    // Every installed source file exists in the tree.
+    for src in ["health.d/tcp_resets_plugin.conf", "README.md"] {
+        assert!(root().join(src).is_file(), "{src} is missing");
+    }
+}
+
+/// Skips (returns false) when `what` is missing, or fails under
+/// REQUIRE_TOOLS=1.
+fn have(ok: bool, what: &str, how: &str) -> bool {
+    if ok {
+        return true;
+    }
+    if std::env::var("REQUIRE_TOOLS").as_deref() == Ok("1") {
+        panic!("{what} is missing and REQUIRE_TOOLS=1 ({how})");
+    }
+    eprintln!("SKIPPED: FreeBSD package check, because {what} is missing ({how})");
+    false
+}
+
+fn on_path(tool: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+        .unwrap_or(false)
+}
+
+#[test]
+fn freebsd_pkg_is_valid() {
+    let pkg = root().join(format!(
+        "target/freebsd/pkg/netdata-plugin-tcp-resets-{}.pkg",
+        cargo_version()
+    ));
+    let tools = ["bsdtar", "zstd", "readelf", "python3"]
+        .iter()
+        .all(|t| on_path(t));
+    if !have(
+        tools,
+        "bsdtar, zstd, readelf or python3",
+        "apt-get install libarchive-tools zstd binutils python3",
+    ) {
+        return;
+    }
+    if !have(
+        Path::new(&pkg).is_file(),
+        &pkg.display().to_string(),
+        "run packaging/freebsd/cross-build.sh and packaging/freebsd/build-pkg.sh",
+    ) {
+        return;
+    }
+    let out = Command::new("bash")
+        .arg(root().join("packaging/freebsd/check-pkg.sh"))
+        .arg(&pkg)
+        .output()
+        .expect("cannot run bash");
+    assert!(
+        out.status.success(),
+        "check-pkg.sh rejected {}:\n{}",
+        pkg.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
