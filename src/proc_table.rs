@@ -35,12 +35,22 @@ pub struct Section<'a> {
 pub fn find_section<'a>(text: &'a [u8], prefix: &[u8]) -> Option<Section<'a>> {
     let mut lines = text.split(|&b| b == b'\n');
     while let Some(line) = lines.next() {
-        if let Some(header) = line.strip_prefix(prefix) {
-            let values = lines.next().and_then(|l| l.strip_prefix(prefix));
+        if let Some(header) = labelled(line, prefix) {
+            let values = lines.next().and_then(|l| labelled(l, prefix));
             return Some(Section { header, values });
         }
     }
     None
+}
+
+/// The rest of `line` when its first word is exactly `prefix`: a glued
+/// `TcpExt:0` is not the label `TcpExt:` followed by a value 0.
+fn labelled<'a>(line: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    let rest = line.strip_prefix(prefix)?;
+    match rest.first() {
+        None | Some(b' ' | b'\t' | b'\r') => Some(rest),
+        Some(_) => None,
+    }
 }
 
 /// The whitespace-separated words of a line.
@@ -250,6 +260,26 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn label_glued_to_a_value_is_not_a_row() {
+        // Found by fuzzing: "TcpExt:0 ..." once gave the first column the
+        // value 0, a number that is not a word of the input.
+        let text = b"TcpExt: SyncookiesSent SyncookiesRecv\nTcpExt:0 7\n";
+        let s = find_section(text, b"TcpExt:").unwrap();
+        assert_eq!(s.values, None);
+        let glued_header = find_section(
+            b"TcpExt:SyncookiesSent
+TcpExt: 1
+",
+            b"TcpExt:",
+        )
+        .unwrap();
+        assert_eq!(glued_header.header, b" 1");
+        assert_eq!(glued_header.values, None);
+        let ok = find_section(b"TcpExt:\tA\r\nTcpExt: 1\r\n", b"TcpExt:").unwrap();
+        assert_eq!(ok.values, Some(&b" 1\r"[..]));
+    }
 
     const TCP: &[(&str, Counter)] = &[
         ("AttemptFails", Counter::AttemptFails),
