@@ -3,7 +3,7 @@
 # (default 60) under /usr/bin/time -v, stops it with SIGTERM, and prints its
 # peak RSS and CPU time. Fails if it did not exit 0, printed anything on
 # stderr, or its peak RSS exceeds 4 MiB (a leak guard; the measured figure
-# is about 2 MiB, mostly libc pages shared with every process).
+# is about 1.9 MiB, mostly libc pages shared with every process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}

@@ -44,9 +44,11 @@ pub const TCPEXT_COLUMNS: &[(&str, Counter)] = &[
     ("TCPSYNChallenge", Counter::TCPSYNChallenge),
 ];
 
-/// The read buffer a file starts with; grown (at start-up only) while the
-/// file fills it.
-const INITIAL_BUFFER: usize = 64 * 1024;
+/// The read buffer a file starts with; grown (at start-up only) until it
+/// holds the file twice over, which leaves room for counters that grow
+/// longer. Small buffers keep the resident memory small: /proc/net/netstat
+/// is about 5 KiB on Linux 6.x, /proc/net/snmp 2 KiB.
+const INITIAL_BUFFER: usize = 4 * 1024;
 const MAX_BUFFER: usize = 4 * 1024 * 1024;
 
 /// Builds `$prefix/relative` once, for the life of the process.
@@ -116,7 +118,7 @@ impl ProcFile {
                 reason: "cannot read",
                 errno: Some(e),
             })?;
-            if n < f.buf.len() || f.buf.len() >= MAX_BUFFER {
+            if n.saturating_mul(2) <= f.buf.len() || f.buf.len() >= MAX_BUFFER {
                 break;
             }
             f.buf = vec![0; f.buf.len() * 2].into_boxed_slice();
@@ -447,6 +449,26 @@ mod tests {
         assert_eq!(parse_syncookies(b""), None);
         assert_eq!(parse_syncookies(b"1 2\n"), None);
         assert_eq!(parse_syncookies(b"on\n"), None);
+    }
+
+    #[test]
+    fn buffer_holds_the_file_twice_and_a_grown_file_loses_only_its_cut_line() {
+        let dir = std::env::temp_dir().join(format!("tcp_resets-grow-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("proc/net")).unwrap();
+        let path = dir.join("proc/net/snmp");
+        let line = "Tcp: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20\n";
+        std::fs::write(&path, line.repeat(100)).unwrap(); // 5.8 KiB
+        let mut f = ProcFile::open(dir.to_str().unwrap(), "/proc/net/snmp").unwrap();
+        assert!(f.buf.len() >= 2 * line.len() * 100, "{}", f.buf.len());
+        let mut log = Log::from_env(|_| None);
+        assert_eq!(f.read(&mut log).unwrap().len(), line.len() * 100);
+        // Grown past the buffer after start-up: whole lines only, no panic.
+        std::fs::write(&path, line.repeat(1000)).unwrap();
+        let cap = f.buf.len();
+        let got = f.read(&mut log).unwrap();
+        assert!(got.len() <= cap && got.ends_with(b"\n"));
+        assert_eq!(got.len() % line.len(), 0);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
