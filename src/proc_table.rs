@@ -93,15 +93,11 @@ pub fn parse_i64(word: &[u8]) -> Option<i64> {
     }
 }
 
-/// 64-bit FNV-1a, used to notice a changed header line cheaply.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
+/// Room kept for a copy of the header line, reserved at start-up. Linux
+/// 6.x's `TcpExt:` header is about 2.2 KiB. A longer header (never seen) is
+/// not stored and is then resolved again on every read: slower, still
+/// correct, still no allocation.
+const HEADER_CAPACITY: usize = 16 * 1024;
 
 /// What one [`Table::read`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,9 +135,11 @@ pub struct Table {
     mapped: usize,
     /// How many words the header has.
     columns: usize,
-    header_len: usize,
-    header_hash: u64,
-    resolved_once: bool,
+    /// The header line last resolved, to notice a change with one
+    /// comparison (no hashing) on every read.
+    header: Vec<u8>,
+    /// Whether `header` holds the last resolved header.
+    stored: bool,
 }
 
 impl Table {
@@ -158,9 +156,8 @@ impl Table {
             map: [(0, Counter::AttemptFails); MAX_WANTED],
             mapped: 0,
             columns: 0,
-            header_len: 0,
-            header_hash: 0,
-            resolved_once: false,
+            header: Vec::with_capacity(HEADER_CAPACITY),
+            stored: false,
         }
     }
 
@@ -200,9 +197,11 @@ impl Table {
                 }
             }
         }
-        self.header_len = header.len();
-        self.header_hash = fnv1a(header);
-        self.resolved_once = true;
+        self.header.clear();
+        self.stored = header.len() <= self.header.capacity();
+        if self.stored {
+            self.header.extend_from_slice(header);
+        }
     }
 
     /// Reads this table's counters from the text of the whole file into
@@ -221,10 +220,7 @@ impl Table {
             out.status = Status::NoSection;
             return out;
         };
-        if !self.resolved_once
-            || section.header.len() != self.header_len
-            || fnv1a(section.header) != self.header_hash
-        {
+        if !self.stored || section.header != self.header.as_slice() {
             self.resolve(section.header);
             out.resolved = true;
         }
@@ -372,6 +368,22 @@ TcpExt: 1
         assert!(o.resolved);
         assert_eq!(v.get(Counter::AttemptFails), Some(5));
         assert_eq!(v.get(Counter::OutRsts), Some(6));
+    }
+
+    #[test]
+    fn header_longer_than_its_reserved_copy_is_resolved_every_time() {
+        let filler = "Pad ".repeat(HEADER_CAPACITY / 4 + 1);
+        let text = format!(
+            "Tcp: {filler}AttemptFails\nTcp: {}9\n",
+            "0 ".repeat(HEADER_CAPACITY / 4 + 1)
+        );
+        let mut t = Table::new(b"Tcp:", TCP);
+        for _ in 0..2 {
+            let mut v = Values::default();
+            let o = t.read(text.as_bytes(), &mut v);
+            assert!(o.resolved);
+            assert_eq!(v.get(Counter::AttemptFails), Some(9));
+        }
     }
 
     #[test]
