@@ -2,8 +2,11 @@
 # A reference peer for the benchmarks only (never installed or shipped): the
 # resets chart as a netdata user would write it in the charts.d style, with
 # bash builtins only (no process per sample), columns found by name.
-# Usage: tcp_resets_peer.sh [UPDATE_EVERY]
+# Usage: tcp_resets_peer.sh [UPDATE_EVERY [SAMPLES]]
+# SAMPLES (benchmarks only): exit 0 right after that many samples, as the
+# plugin's --iterations does; without it, run until stopped.
 update_every=${1:-1}
+samples=${2:-0}
 snmp="${NETDATA_HOST_PREFIX}/proc/net/snmp"
 dims=(AttemptFails EstabResets OutRsts)
 
@@ -14,6 +17,7 @@ for d in "${dims[@]}"; do echo "DIMENSION $d '' incremental 1 1"; done
 exec 9<> <(:)
 
 first=1
+taken=0
 while :; do
     header=() values=()
     while read -r -a row; do
@@ -31,5 +35,7 @@ while :; do
         echo "SET $d = $v"
     done
     echo "END"
+    taken=$((taken + 1))
+    if [ "$samples" -gt 0 ] && [ "$taken" -ge "$samples" ]; then exit 0; fi
     read -r -t "$update_every" -u 9 _ || true
 done
