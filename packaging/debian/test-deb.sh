@@ -177,9 +177,12 @@ dpkg -r "$PKG"
 [ ! -L /usr/lib/netdata/plugins.d/tcp_resets.plugin ] || fail "symlink left after dpkg -r"
 [ ! -e /usr/lib/netdata/conf.d/health.d/tcp_resets_plugin.conf ] || fail "health file left after dpkg -r"
 dpkg -P "$PKG"
-left=$(find / -xdev \( -path /proc -o -path /sys -o -path "$PWD" -o -path /tmp \) -prune -o \
-    \( -name 'tcp_resets.plugin' -o -name 'tcp_resets_plugin.conf' -o -name "$PKG*" \) -print 2>/dev/null \
-    | grep -v '^/var/cache/apt' || true)
+# Where a package's files can be: the system directories, not source trees
+# or build directories (a checkout of this repository anywhere is ours too).
+left=$(find /usr /etc /opt /var/lib/dpkg/info /var/lib/netdata /var/cache/netdata /var/log/netdata \
+    -xdev -path "$PWD" -prune -o \
+    \( -name 'tcp_resets.plugin' -o -name 'tcp_resets_plugin.conf' -o -name "$PKG*" \) \
+    -print 2>/dev/null || true)
 [ -z "$left" ] || fail "left after purge: $left"
 dpkg -s "$PKG" >/dev/null 2>&1 && fail "dpkg still knows the package after purge"
 note "PASS"
