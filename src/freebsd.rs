@@ -12,7 +12,7 @@ use sysctl::Sysctl;
 use crate::charts::ChartKind;
 use crate::counters::{Counter, CounterSet, Source, Values};
 use crate::error::Error;
-use crate::log::Log;
+use crate::log::{Health, Log, Watch};
 use crate::sys;
 use crate::tcpstat;
 
@@ -58,8 +58,8 @@ pub struct FreeBsd {
     buf: Box<[u8]>,
     layout: tcpstat::Layout,
     present: CounterSet,
-    failing: bool,
-    cookies_failing: bool,
+    stats_watch: Watch,
+    cookies_watch: Watch,
 }
 
 impl FreeBsd {
@@ -114,8 +114,8 @@ impl FreeBsd {
             buf,
             layout,
             present,
-            failing: false,
-            cookies_failing: false,
+            stats_watch: Watch::new(STATS),
+            cookies_watch: Watch::new(SYNCOOKIES),
         })
     }
 }
@@ -125,21 +125,14 @@ impl Source for FreeBsd {
         match sys::sysctl_read(&self.stats, &mut self.buf) {
             Ok(n) => {
                 tcpstat::decode(&self.buf[..n], self.layout, values);
-                if self.failing {
-                    self.failing = false;
-                    log.info(&[STATS, ": readable again; values resume"]);
-                }
+                self.stats_watch.report(log, Health::Good, &[]);
             }
             Err(e) => {
-                if !self.failing {
-                    self.failing = true;
-                    log.error(&[
-                        STATS,
-                        ": cannot be read: ",
-                        e.describe(),
-                        "; values left empty until it recovers",
-                    ]);
-                }
+                self.stats_watch.report(
+                    log,
+                    Health::Unreadable,
+                    &["cannot be read: ", e.describe()],
+                );
             }
         }
     }
@@ -147,22 +140,15 @@ impl Source for FreeBsd {
     fn syncookies(&mut self, log: &mut Log) -> Option<i64> {
         let on = match read_int(self.syncookies.as_deref()?) {
             Ok(v) => {
-                if self.cookies_failing {
-                    self.cookies_failing = false;
-                    log.info(&[SYNCOOKIES, ": readable again"]);
-                }
+                self.cookies_watch.report(log, Health::Good, &[]);
                 v
             }
             Err(e) => {
-                if !self.cookies_failing {
-                    self.cookies_failing = true;
-                    log.error(&[
-                        SYNCOOKIES,
-                        ": cannot be read: ",
-                        e.describe(),
-                        "; tcp_syncookies is not sent until it recovers",
-                    ]);
-                }
+                self.cookies_watch.report(
+                    log,
+                    Health::Unreadable,
+                    &["cannot be read: ", e.describe()],
+                );
                 None
             }
         };

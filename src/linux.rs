@@ -9,7 +9,7 @@ use std::os::fd::RawFd;
 use crate::charts::ChartKind;
 use crate::counters::{Counter, CounterSet, Source, Values};
 use crate::error::Error;
-use crate::log::Log;
+use crate::log::{Health, Log, Watch};
 use crate::proc_table::{self, Outcome, Status, Table};
 use crate::sys::{self, Errno, FileId};
 
@@ -65,14 +65,6 @@ fn leak_path(prefix: &str, relative: &str) -> Result<(&'static str, &'static CSt
     ))
 }
 
-/// Whether the last read of a file went well, to log changes only once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Health {
-    Good,
-    Unreadable,
-    Broken,
-}
-
 /// A file re-read whole with one `pread` per sample.
 ///
 /// Files on procfs can be neither deleted nor replaced, so their descriptor
@@ -88,7 +80,7 @@ pub struct ProcFile {
     id: FileId,
     on_procfs: bool,
     buf: Box<[u8]>,
-    health: Health,
+    watch: Watch,
     truncated_logged: bool,
 }
 
@@ -109,7 +101,7 @@ impl ProcFile {
             id,
             on_procfs: sys::is_procfs(fd),
             buf: vec![0; INITIAL_BUFFER].into_boxed_slice(),
-            health: Health::Good,
+            watch: Watch::new(path),
             truncated_logged: false,
         };
         loop {
@@ -176,31 +168,6 @@ impl ProcFile {
             .map_or(0, |i| i + 1);
         Ok(&self.buf[..end])
     }
-
-    /// Notes how this read went, logging only changes of state.
-    fn report(&mut self, log: &mut Log, health: Health, detail: &[&str]) {
-        if health == self.health {
-            return;
-        }
-        let was = self.health;
-        self.health = health;
-        match health {
-            Health::Good if was != Health::Good => {
-                log.info(&[self.path, ": readable again; values resume"]);
-            }
-            Health::Good => {}
-            _ => {
-                let mut parts: [&str; 8] = [""; 8];
-                parts[0] = self.path;
-                parts[1] = ": ";
-                for (p, d) in parts[2..].iter_mut().zip(detail) {
-                    *p = d;
-                }
-                parts[7] = "; values left empty until it recovers";
-                log.error(&parts);
-            }
-        }
-    }
 }
 
 impl Drop for ProcFile {
@@ -225,20 +192,23 @@ fn read_table(
                     values.set(c, None);
                 }
             }
-            file.report(log, Health::Unreadable, &["cannot read: ", e.describe()]);
+            file.watch
+                .report(log, Health::Unreadable, &["cannot read: ", e.describe()]);
             return;
         }
     };
     let Outcome { status, bad, .. } = outcome;
     match status {
-        Status::Ok => file.report(log, Health::Good, &[]),
-        Status::NoSection => file.report(log, Health::Broken, &["its section is missing"]),
-        Status::NoValues => file.report(
+        Status::Ok => file.watch.report(log, Health::Good, &[]),
+        Status::NoSection => file
+            .watch
+            .report(log, Health::Broken, &["its section is missing"]),
+        Status::NoValues => file.watch.report(
             log,
             Health::Broken,
             &["a header line is not followed by its values line"],
         ),
-        Status::CountMismatch => file.report(
+        Status::CountMismatch => file.watch.report(
             log,
             Health::Broken,
             &["the values line has a different number of columns than the header"],
@@ -403,19 +373,21 @@ impl Source for Linux {
             Ok(text) => match parse_syncookies(text) {
                 Some(v) => {
                     self.syncookies_bad = false;
-                    f.report(log, Health::Good, &[]);
+                    f.watch.report(log, Health::Good, &[]);
                     Some(v)
                 }
                 None => {
                     if !self.syncookies_bad {
                         self.syncookies_bad = true;
-                        f.report(log, Health::Broken, &["the setting is not a number"]);
+                        f.watch
+                            .report(log, Health::Broken, &["the setting is not a number"]);
                     }
                     None
                 }
             },
             Err(e) => {
-                f.report(log, Health::Unreadable, &["cannot read: ", e.describe()]);
+                f.watch
+                    .report(log, Health::Unreadable, &["cannot read: ", e.describe()]);
                 None
             }
         }

@@ -293,6 +293,54 @@ fn push_time(line: &mut Line, us: u64) {
     line.push(b"+00:00");
 }
 
+/// How the last read of a source went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Health {
+    Good,
+    Unreadable,
+    Broken,
+}
+
+/// Logs a source's trouble once when it starts and once when it ends,
+/// never on every sample.
+#[derive(Clone, Copy, Debug)]
+pub struct Watch {
+    path: &'static str,
+    health: Health,
+}
+
+impl Watch {
+    /// A source named `path`, assumed good.
+    pub fn new(path: &'static str) -> Watch {
+        Watch {
+            path,
+            health: Health::Good,
+        }
+    }
+
+    /// Notes how this read went, logging only changes of state: an error
+    /// naming the path and `detail` (at most five parts), or that values
+    /// resume.
+    pub fn report(&mut self, log: &mut Log, health: Health, detail: &[&str]) {
+        if health == self.health {
+            return;
+        }
+        self.health = health;
+        if health == Health::Good {
+            log.info(&[self.path, ": readable again; values resume"]);
+            return;
+        }
+        let mut parts: [&str; 8] = [""; 8];
+        parts[0] = self.path;
+        parts[1] = ": ";
+        for (p, d) in parts[2..7].iter_mut().zip(detail) {
+            *p = d;
+        }
+        parts[7] = "; values left empty until it recovers";
+        log.error(&parts);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

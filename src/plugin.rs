@@ -119,9 +119,8 @@ pub fn run<S: Source>(
             if keepalive {
                 let due = last_output + KEEPALIVE_US;
                 if mono >= due {
-                    match sys::write_all_unless(out, b"\n", || waiter.signalled()) {
-                        Err(e) if e == sys::Errno::INTR => return Ok(Stop::Signal),
-                        written => written?,
+                    if let Some(stop) = waiter.write(out, b"\n")? {
+                        return Ok(stop);
                     }
                     last_output = mono;
                     continue;
@@ -135,9 +134,8 @@ pub fn run<S: Source>(
         let mono = sys::monotonic_us();
         let since = schedule.sampled(sys::realtime_us(), mono);
         let bytes = plugin.sample(since, log);
-        match sys::write_all_unless(out, bytes, || waiter.signalled()) {
-            Err(e) if e == sys::Errno::INTR => return Ok(Stop::Signal),
-            written => written?,
+        if let Some(stop) = waiter.write(out, bytes)? {
+            return Ok(stop);
         }
         last_output = mono;
         written += 1;

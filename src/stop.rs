@@ -95,6 +95,16 @@ impl Waiter {
         self.flag.load(Ordering::Relaxed)
     }
 
+    /// Writes all of `bytes` to `fd` (stdout). `Some(Stop::Signal)` when a
+    /// stop signal ended a write blocked on a reader that stopped reading.
+    pub fn write(&self, fd: RawFd, bytes: &[u8]) -> Result<Option<Stop>, Error> {
+        match sys::write_all_unless(fd, bytes, || self.signalled()) {
+            Ok(()) => Ok(None),
+            Err(e) if e == sys::Errno::INTR => Ok(Some(Stop::Signal)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Waits up to `timeout_us`. `Some` when the plugin must stop.
     pub fn wait(&mut self, timeout_us: u64) -> Option<Stop> {
         if self.signalled() {

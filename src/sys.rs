@@ -105,20 +105,8 @@ pub fn read(fd: RawFd, buf: &mut [u8]) -> Result<usize, Errno> {
 }
 
 /// Writes all of `buf` to `fd`, retrying short writes and `EINTR`.
-pub fn write_all(fd: RawFd, mut buf: &[u8]) -> Result<(), Errno> {
-    while !buf.is_empty() {
-        // SAFETY: `buf` is a valid readable region of `buf.len()` bytes.
-        let n = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
-        if n < 0 {
-            let e = Errno::last();
-            if e == Errno::INTR {
-                continue;
-            }
-            return Err(e);
-        }
-        buf = &buf[n as usize..];
-    }
-    Ok(())
+pub fn write_all(fd: RawFd, buf: &[u8]) -> Result<(), Errno> {
+    write_all_unless(fd, buf, || false)
 }
 
 /// Like [`write_all`], but gives up with `EINTR` when a signal interrupted
