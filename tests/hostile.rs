@@ -149,15 +149,21 @@ fn wall_clock_steps_neither_burst_nor_stall() {
     protocol::validate(&text).unwrap();
 }
 
-#[test]
-fn stalled_reader_blocks_the_plugin_without_growth_or_partial_lines() {
+/// The plugin at a 1 s interval writing into a 4 KiB pipe, which fills
+/// after a few samples so that the plugin blocks in write.
+fn on_a_small_pipe() -> (Guard, std::process::ChildStdout) {
     let mut g = Guard::spawn(plugin(Some(&fixture("linux-6.18")), &["1"]));
     let out = g.0.stdout.take().unwrap();
-    // A small pipe fills after a few samples, so the plugin blocks in write.
     // SAFETY: F_SETPIPE_SZ only resizes the pipe behind our own descriptor.
     #[allow(unsafe_code)]
     let r = unsafe { libc::fcntl(out.as_raw_fd(), libc::F_SETPIPE_SZ, 4096) };
     assert!(r >= 4096, "cannot shrink the pipe");
+    (g, out)
+}
+
+#[test]
+fn stalled_reader_blocks_the_plugin_without_growth_or_partial_lines() {
+    let (mut g, out) = on_a_small_pipe();
     std::thread::sleep(Duration::from_secs(5));
     let rss_early = rss_kib(g.pid());
     std::thread::sleep(Duration::from_secs(25));
@@ -335,12 +341,7 @@ fn no_network_system_calls() {
 
 #[test]
 fn sigterm_ends_a_write_blocked_on_a_stalled_reader() {
-    let mut g = Guard::spawn(plugin(Some(&fixture("linux-6.18")), &["1"]));
-    let out = g.0.stdout.take().unwrap();
-    // SAFETY: F_SETPIPE_SZ only resizes the pipe behind our own descriptor.
-    #[allow(unsafe_code)]
-    let r = unsafe { libc::fcntl(out.as_raw_fd(), libc::F_SETPIPE_SZ, 4096) };
-    assert!(r >= 4096, "cannot shrink the pipe");
+    let (mut g, out) = on_a_small_pipe();
     // Nobody reads: after a few samples the pipe is full and the plugin
     // blocks in write. Blocked = nothing added for 2.5 intervals.
     let queued = || {

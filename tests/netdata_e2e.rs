@@ -332,18 +332,23 @@ fn tiny_listener() -> (OwnedFd, u16) {
     (OwnedFd::from(l), port)
 }
 
-/// Keeps opening non-blocking connections to `port` (dropped by the full
-/// queue) until `stop`.
-fn syn_flood(port: u16, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) {
-    use std::sync::atomic::Ordering;
-    let addr = libc::sockaddr_in {
+/// 127.0.0.1:`port` for libc's socket calls.
+fn loopback(port: u16) -> libc::sockaddr_in {
+    libc::sockaddr_in {
         sin_family: libc::AF_INET as libc::sa_family_t,
         sin_port: port.to_be(),
         sin_addr: libc::in_addr {
             s_addr: u32::from(Ipv4Addr::LOCALHOST).to_be(),
         },
         sin_zero: [0; 8],
-    };
+    }
+}
+
+/// Keeps opening non-blocking connections to `port` (dropped by the full
+/// queue) until `stop`.
+fn syn_flood(port: u16, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    use std::sync::atomic::Ordering;
+    let addr = loopback(port);
     while !stop.load(Ordering::Relaxed) {
         let mut socks = Vec::new();
         for _ in 0..200 {
@@ -390,14 +395,7 @@ fn syn_injection(src: u16, dst: u16, d: Duration) -> u64 {
         assert!(fd >= 0, "raw socket: {}", std::io::Error::last_os_error());
         OwnedFd::from_raw_fd(fd)
     };
-    let to = libc::sockaddr_in {
-        sin_family: libc::AF_INET as libc::sa_family_t,
-        sin_port: 0,
-        sin_addr: libc::in_addr {
-            s_addr: u32::from(Ipv4Addr::LOCALHOST).to_be(),
-        },
-        sin_zero: [0; 8],
-    };
+    let to = loopback(0);
     let end = Instant::now() + d;
     let mut sent = 0u64;
     let mut seq: u32 = 0x1234_5678;
@@ -529,15 +527,9 @@ fn queue_full_and_challenge_ack_alarms_in_a_network_namespace() {
     assert!(acks > 0);
 }
 
-/// A `TcpExt:` counter of this network namespace.
+/// A `TcpExt:` counter of /proc/net/netstat; 0 when this kernel lacks it.
 fn kernel_netstat(name: &str) -> u64 {
-    let text = std::fs::read_to_string("/proc/net/netstat").unwrap();
-    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("TcpExt:")).collect();
-    let head: Vec<&str> = rows[0].split_whitespace().collect();
-    let vals: Vec<&str> = rows[1].split_whitespace().collect();
-    head.iter()
-        .position(|h| *h == name)
-        .map_or(0, |i| vals[i].parse().unwrap())
+    kernel_counter("/proc/net/netstat", "TcpExt:", name).unwrap_or(0)
 }
 
 /// At an interval above 60 s the plugin writes an empty line every minute

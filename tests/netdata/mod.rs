@@ -490,15 +490,21 @@ pub fn descendants(pid: i32) -> Vec<i32> {
     out
 }
 
-/// The kernel's `Tcp:` counter `name` from /proc/net/snmp of this process's
-/// network namespace.
-pub fn kernel_tcp(name: &str) -> u64 {
-    let text = std::fs::read_to_string("/proc/net/snmp").unwrap();
-    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("Tcp:")).collect();
+/// The kernel's counter `name` in the `label` rows (`Tcp:`, `TcpExt:`) of
+/// `file` (`/proc/net/snmp`, `/proc/net/netstat`) of this process's network
+/// namespace; `None` when this kernel lacks the column.
+pub fn kernel_counter(file: &str, label: &str, name: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(file).unwrap();
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with(label)).collect();
     let head: Vec<&str> = rows[0].split_whitespace().collect();
     let vals: Vec<&str> = rows[1].split_whitespace().collect();
-    let i = head.iter().position(|h| *h == name).unwrap();
-    vals[i].parse().unwrap()
+    let i = head.iter().position(|h| *h == name)?;
+    Some(vals[i].parse().unwrap())
+}
+
+/// A `Tcp:` counter of /proc/net/snmp.
+pub fn kernel_tcp(name: &str) -> u64 {
+    kernel_counter("/proc/net/snmp", "Tcp:", name).unwrap()
 }
 
 /// `n` connections to a port nobody listens on, on 127.0.0.1: each one is
