@@ -354,6 +354,7 @@ fi
 status_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 rollup_kib() { awk -v k="$2" '{ sub(":", "", $1) } $1 == k { s += $2 } END { print s + 0 }' "/proc/$1/smaps_rollup"; }
 schedstat_ns() { awk '{ print $1 }' "/proc/$1/schedstat"; }
+private_kib() { echo $(( $(rollup_kib "$1" Private_Clean) + $(rollup_kib "$1" Private_Dirty) )); }
 
 # rss_probe NAME BIN: peak RSS, PSS and private memory after 3 samples.
 rss_probe() {
@@ -368,7 +369,7 @@ rss_probe() {
     done
     VHWM[$name]=$(status_kib "$p" VmHWM)
     VPSS[$name]=$(rollup_kib "$p" Pss)
-    VPRIV[$name]=$(( $(rollup_kib "$p" Private_Clean) + $(rollup_kib "$p" Private_Dirty) ))
+    VPRIV[$name]=$(private_kib "$p")
     kill -TERM "$p"
     wait "$p" || true
     forget "$p"
@@ -412,7 +413,7 @@ while [ "$left" -gt 0 ]; do
             HWM[$prog]=$(status_kib "$p" VmHWM)
             RSS[$prog]=$(status_kib "$p" VmRSS)
             PSS[$prog]=$(rollup_kib "$p" Pss)
-            PRIV[$prog]=$(( $(rollup_kib "$p" Private_Clean) + $(rollup_kib "$p" Private_Dirty) ))
+            PRIV[$prog]=$(private_kib "$p")
             kill -TERM "$p"
             wait "${TPID[$prog]}" || true
             forget "${TPID[$prog]}"
