@@ -103,7 +103,7 @@ pub const CHARTS: [ChartDef; 4] = [
     ChartDef {
         kind: ChartKind::Syncookies,
         id: "tcp_resets.syncookies",
-        title: "TCP SYN cookies",
+        title: "TCP SYN cookies and SYN queue drops",
         family: "syncookies",
         chart_type: "line",
         priority: 1002,
@@ -119,6 +119,10 @@ pub const CHARTS: [ChartDef; 4] = [
             DimDef {
                 id: "failed",
                 sources: &[Counter::SyncookiesFailed],
+            },
+            DimDef {
+                id: "syn_queue_drops",
+                sources: &[Counter::TCPReqQFullDrop],
             },
         ],
     },
@@ -338,16 +342,19 @@ mod tests {
         v.set(Counter::ListenOverflows, Some(3));
         let mut w = Writer::with_capacity(256);
         charts.sample(&mut w, &v, None, None);
+        // TCPReqQFullDrop is also the syncookies chart's syn_queue_drops.
         assert_eq!(
             std::str::from_utf8(w.as_bytes()).unwrap(),
-            "BEGIN tcp_resets.causes\nSET queue_full =\nEND\n"
+            "BEGIN tcp_resets.causes\nSET queue_full =\nEND\n\
+             BEGIN tcp_resets.syncookies\nSET syn_queue_drops =\nEND\n"
         );
         v.set(Counter::TCPReqQFullDrop, Some(4));
         w.clear();
         charts.sample(&mut w, &v, Some(1), None);
         assert_eq!(
             std::str::from_utf8(w.as_bytes()).unwrap(),
-            "BEGIN tcp_resets.causes 1\nSET queue_full = 7\nEND\n"
+            "BEGIN tcp_resets.causes 1\nSET queue_full = 7\nEND\n\
+             BEGIN tcp_resets.syncookies 1\nSET syn_queue_drops = 4\nEND\n"
         );
     }
 

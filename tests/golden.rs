@@ -4,13 +4,14 @@
 //! `tests/golden/` (regenerate with `UPDATE_GOLDEN=1 cargo test --test golden`,
 //! then review the diff).
 
-mod child;
+mod common;
 mod protocol;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use child::{fixture, plugin, run};
+use common::child::{plugin, run};
+use common::fixture;
 
 fn golden_path(name: &str, ext: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -139,7 +140,7 @@ fn resets_chart_is_exactly_the_contract() {
     );
     assert_eq!(
         s.dim_ids("tcp_resets.syncookies"),
-        ["sent", "received", "failed"]
+        ["sent", "received", "failed", "syn_queue_drops"]
     );
     assert_eq!(
         s.dim_ids("tcp_resets.spoofing"),
@@ -151,6 +152,11 @@ fn resets_chart_is_exactly_the_contract() {
 fn current_kernel_values() {
     let s = two_samples("linux-6.18");
     assert_standard_values(&s, 2001 + 2002);
+    // TCPReqQFullDrop alone: the SYN-queue part of queue_full.
+    assert_eq!(
+        last(&s, "tcp_resets.syncookies", "syn_queue_drops"),
+        Some(2002)
+    );
     assert_eq!(
         last(&s, "tcp_resets.spoofing", "challenge_acks"),
         Some(2012)
@@ -171,6 +177,11 @@ fn snmp_without_incsumerrors() {
     let s = two_samples("linux-2.6.32");
     // 2.6.32 has no TCPReqQFullDrop: queue_full is ListenOverflows alone.
     assert_standard_values(&s, 2001);
+    // ... so no syn_queue_drops dimension either ...
+    assert_eq!(
+        s.dim_ids("tcp_resets.syncookies"),
+        ["sent", "received", "failed"]
+    );
     // ... and no RFC 5961 counters: the spoofing chart is not defined.
     assert!(!s.charts.contains_key("tcp_resets.spoofing"));
 }

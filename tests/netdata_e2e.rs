@@ -148,6 +148,12 @@ fn child_and_parent_chart_values_and_reset_alarms() {
     .chain(ALARMS.iter().map(|(_, a)| a))
     .flat_map(|n| child.log_lines(n))
     .filter(|l| l.contains("ERROR") && !l.contains("STREAM "))
+    // 1.37 does not know netdata 2.x's `summary:` and says so once per
+    // alarm; that line, and no other, is expected.
+    .filter(|l| {
+        !l.ends_with("has unknown key 'summary'.")
+            && !l.contains("has unknown key 'summary'. (errno")
+    })
     .collect();
     assert!(errors.is_empty(), "errors about our files: {errors:#?}");
 
@@ -462,8 +468,8 @@ fn queue_full_and_challenge_ack_alarms_in_a_network_namespace() {
         "the chart variable tcp_syncookies = 0",
         Duration::from_secs(30),
         |n| {
-            let v = n.json("/api/v1/alarm_variables?chart=tcp_resets.causes")?;
-            let x = v["host_variables"]["tcp_resets.syncookies.tcp_syncookies"].as_f64()?;
+            let v = n.json("/api/v1/alarm_variables?chart=tcp_resets.syncookies")?;
+            let x = v["chart_variables"]["tcp_syncookies"].as_f64()?;
             (x == 0.0).then_some(())
         },
     );

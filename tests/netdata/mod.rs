@@ -32,7 +32,7 @@ pub const ALARMS: &[(&str, &str)] = &[
     ("tcp_resets.resets", "1m_ipv4_tcp_resets_sent"),
     ("tcp_resets.resets", "10s_ipv4_tcp_resets_sent"),
     (
-        "tcp_resets.causes",
+        "tcp_resets.syncookies",
         "tcp_resets_queue_full_without_syncookies",
     ),
     ("tcp_resets.spoofing", "1m_tcp_challenge_acks"),
