@@ -7,56 +7,34 @@
 //! .ci/run; without them a test says so and skips, unless REQUIRE_TOOLS=1
 //! (set by .ci/run), which turns the skip into a failure.
 
-mod child;
+mod common;
 mod protocol;
 
-use std::io::{BufRead, BufReader, Read};
-use std::os::fd::AsRawFd;
+use std::io::{BufReader, Read};
+use std::os::fd::AsFd;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use child::{fixture, plugin, run, Guard, BIN};
+use common::child::{plugin, run, Guard};
+use common::{fixture, skip, sys, Need, TempDir, BIN};
 
 const LIMIT: Duration = Duration::from_secs(10);
 const FAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
-/// Skips (returns false) when `tool` is missing, or fails under
-/// REQUIRE_TOOLS=1.
-fn have(tool: &str) -> bool {
+/// Whether `tool` is installed; otherwise skips `test` (or fails it under
+/// REQUIRE_TOOLS=1).
+fn have(test: &str, tool: &str) -> bool {
     if Path::new(tool).exists() {
         return true;
     }
-    if std::env::var("REQUIRE_TOOLS").as_deref() == Ok("1") {
-        panic!("{tool} is missing and REQUIRE_TOOLS=1");
-    }
-    eprintln!("SKIPPED: {tool} is not installed (apt-get install faketime strace util-linux)");
+    skip(
+        Need::Tools,
+        test,
+        &format!("{tool} is not installed (apt-get install faketime strace util-linux)"),
+    );
     false
-}
-
-/// Lines of the child's stdout with their arrival time.
-fn timed_lines(g: &mut Guard) -> mpsc::Receiver<(Instant, String)> {
-    let out = g.0.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send((Instant::now(), line)).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-/// Collects lines for `d`.
-fn collect(rx: &mpsc::Receiver<(Instant, String)>, d: Duration) -> Vec<(Instant, String)> {
-    let end = Instant::now() + d;
-    let mut v = Vec::new();
-    while let Ok(x) = rx.recv_timeout(end.saturating_duration_since(Instant::now())) {
-        v.push(x);
-    }
-    v
 }
 
 /// (arrival, microseconds) of every `BEGIN tcp_resets.resets`.
@@ -71,20 +49,12 @@ fn begins(lines: &[(Instant, String)]) -> Vec<(Instant, Option<u64>)> {
 }
 
 /// CPU seconds (user + system) the process has used.
-fn cpu_seconds(pid: i32) -> f64 {
+fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
     let after = &stat[stat.rfind(')').unwrap() + 2..];
     let f: Vec<&str> = after.split(' ').collect();
     let ticks: u64 = f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap();
     ticks as f64 / 100.0
-}
-
-fn rss_kib(pid: i32) -> u64 {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    s.lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        .unwrap()
 }
 
 fn assert_paced(b: &[(Instant, Option<u64>)], what: &str) {
@@ -108,11 +78,10 @@ fn assert_paced(b: &[(Instant, Option<u64>)], what: &str) {
 
 #[test]
 fn wall_clock_steps_neither_burst_nor_stall() {
-    if !have(FAKETIME) {
+    if !have("wall_clock_steps_neither_burst_nor_stall", FAKETIME) {
         return;
     }
-    let dir = std::env::temp_dir().join(format!("tcp_resets-faketime-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("faketime");
     let offset = dir.join("offset");
     std::fs::write(&offset, "+0\n").unwrap();
     let mut c = plugin(Some(&fixture("linux-6.18")), &["1"]);
@@ -121,17 +90,16 @@ fn wall_clock_steps_neither_burst_nor_stall() {
         .env("FAKETIME_NO_CACHE", "1")
         .env("DONT_FAKE_MONOTONIC", "1");
     let mut g = Guard::spawn(c);
-    let rx = timed_lines(&mut g);
-    let before = collect(&rx, Duration::from_millis(3500));
+    let rx = g.stdout_lines();
+    let before = rx.collect_for(Duration::from_millis(3500));
     let cpu0 = cpu_seconds(g.pid());
     std::fs::write(&offset, "-3600\n").unwrap();
-    let back = collect(&rx, Duration::from_secs(6));
+    let back = rx.collect_for(Duration::from_secs(6));
     std::fs::write(&offset, "+0\n").unwrap();
-    let forward = collect(&rx, Duration::from_secs(6));
+    let forward = rx.collect_for(Duration::from_secs(6));
     let cpu = cpu_seconds(g.pid()) - cpu0;
     g.signal(libc::SIGTERM);
     assert_eq!(g.wait_for(LIMIT).unwrap().code(), Some(0));
-    let _ = std::fs::remove_dir_all(&dir);
 
     assert!(begins(&before).len() >= 3);
     let all: Vec<_> = before
@@ -154,9 +122,7 @@ fn wall_clock_steps_neither_burst_nor_stall() {
 fn on_a_small_pipe() -> (Guard, std::process::ChildStdout) {
     let mut g = Guard::spawn(plugin(Some(&fixture("linux-6.18")), &["1"]));
     let out = g.0.stdout.take().unwrap();
-    // SAFETY: F_SETPIPE_SZ only resizes the pipe behind our own descriptor.
-    #[allow(unsafe_code)]
-    let r = unsafe { libc::fcntl(out.as_raw_fd(), libc::F_SETPIPE_SZ, 4096) };
+    let r = sys::set_pipe_size(out.as_fd(), 4096);
     assert!(r >= 4096, "cannot shrink the pipe");
     (g, out)
 }
@@ -165,9 +131,9 @@ fn on_a_small_pipe() -> (Guard, std::process::ChildStdout) {
 fn stalled_reader_blocks_the_plugin_without_growth_or_partial_lines() {
     let (mut g, out) = on_a_small_pipe();
     std::thread::sleep(Duration::from_secs(5));
-    let rss_early = rss_kib(g.pid());
+    let rss_early = common::rss_kib(g.pid());
     std::thread::sleep(Duration::from_secs(25));
-    let rss_late = rss_kib(g.pid());
+    let rss_late = common::rss_kib(g.pid());
     let stalled_at = Instant::now();
     assert_eq!(
         g.0.try_wait().unwrap(),
@@ -226,12 +192,12 @@ fn stalled_reader_blocks_the_plugin_without_growth_or_partial_lines() {
 #[test]
 fn sigstop_and_sigcont_resume_without_a_burst() {
     let mut g = Guard::spawn(plugin(Some(&fixture("linux-6.18")), &["1"]));
-    let rx = timed_lines(&mut g);
-    let before = collect(&rx, Duration::from_millis(2500));
+    let rx = g.stdout_lines();
+    let before = rx.collect_for(Duration::from_millis(2500));
     g.signal(libc::SIGSTOP);
     std::thread::sleep(Duration::from_secs(5));
     g.signal(libc::SIGCONT);
-    let after = collect(&rx, Duration::from_secs(4));
+    let after = rx.collect_for(Duration::from_secs(4));
     g.signal(libc::SIGTERM);
     assert_eq!(g.wait_for(LIMIT).unwrap().code(), Some(0));
     let b = begins(&after);
@@ -245,21 +211,20 @@ fn sigstop_and_sigcont_resume_without_a_burst() {
 
 #[test]
 fn counters_going_backwards_are_passed_through() {
-    let dir = std::env::temp_dir().join(format!("tcp_resets-back-{}", std::process::id()));
+    let dir = TempDir::new("backwards");
     let snmp = dir.join("proc/net/snmp");
     std::fs::create_dir_all(snmp.parent().unwrap()).unwrap();
     std::fs::copy(fixture("linux-6.18").join("proc/net/snmp"), &snmp).unwrap();
-    let mut g = Guard::spawn(plugin(Some(&dir), &["1"]));
-    let rx = timed_lines(&mut g);
-    let first = collect(&rx, Duration::from_millis(1500));
+    let mut g = Guard::spawn(plugin(Some(dir.path()), &["1"]));
+    let rx = g.stdout_lines();
+    let first = rx.collect_for(Duration::from_millis(1500));
     let text = std::fs::read_to_string(&snmp)
         .unwrap()
         .replace(" 1001 ", " 7 ");
     std::fs::write(&snmp, text).unwrap();
-    let later = collect(&rx, Duration::from_millis(2500));
+    let later = rx.collect_for(Duration::from_millis(2500));
     g.signal(libc::SIGTERM);
     assert_eq!(g.wait_for(LIMIT).unwrap().code(), Some(0));
-    let _ = std::fs::remove_dir_all(&dir);
     assert!(first.iter().any(|(_, l)| l == "SET AttemptFails = 1001"));
     let newest = later
         .iter()
@@ -272,13 +237,16 @@ fn counters_going_backwards_are_passed_through() {
 
 #[test]
 fn runs_as_an_unprivileged_user_on_live_proc() {
-    if !have("/usr/bin/setpriv") {
+    const NAME: &str = "runs_as_an_unprivileged_user_on_live_proc";
+    if !have(NAME, "/usr/bin/setpriv") {
         return;
     }
-    // SAFETY: geteuid has no preconditions.
-    #[allow(unsafe_code)]
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("SKIPPED: not root, so already unprivileged; the other tests cover it");
+    if sys::euid() != 0 {
+        skip(
+            Need::Tools,
+            NAME,
+            "not root, so it cannot drop to another user",
+        );
         return;
     }
     let mut c = Command::new("/usr/bin/setpriv");
@@ -307,10 +275,11 @@ fn runs_as_an_unprivileged_user_on_live_proc() {
 
 #[test]
 fn no_network_system_calls() {
-    if !have("/usr/bin/strace") {
+    if !have("no_network_system_calls", "/usr/bin/strace") {
         return;
     }
-    let log = std::env::temp_dir().join(format!("tcp_resets-strace-{}", std::process::id()));
+    let dir = TempDir::new("strace");
+    let log = dir.join("calls");
     let mut c = Command::new("/usr/bin/strace");
     c.args(["-f", "-qq", "-e", "trace=%network", "-o"])
         .arg(&log)
@@ -322,7 +291,6 @@ fn no_network_system_calls() {
     let out = run(c, LIMIT);
     assert!(out.status.success(), "{}", out.stderr);
     let calls = std::fs::read_to_string(&log).unwrap();
-    let _ = std::fs::remove_file(&log);
     let lines: Vec<&str> = calls.lines().filter(|l| !l.trim().is_empty()).collect();
     // The only socket is the signal self-pipe, a local socketpair, which
     // signal-hook probes with an empty send; no other socket is ever made,
@@ -344,14 +312,7 @@ fn sigterm_ends_a_write_blocked_on_a_stalled_reader() {
     let (mut g, out) = on_a_small_pipe();
     // Nobody reads: after a few samples the pipe is full and the plugin
     // blocks in write. Blocked = nothing added for 2.5 intervals.
-    let queued = || {
-        let mut n: libc::c_int = 0;
-        // SAFETY: FIONREAD stores the pipe's byte count in `n`.
-        #[allow(unsafe_code)]
-        let r = unsafe { libc::ioctl(out.as_raw_fd(), libc::FIONREAD, &mut n) };
-        assert_eq!(r, 0);
-        n
-    };
+    let queued = || sys::queued_bytes(out.as_fd());
     let end = Instant::now() + Duration::from_secs(30);
     let (mut last, mut since) = (queued(), Instant::now());
     loop {

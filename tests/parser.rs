@@ -2,7 +2,7 @@
 //! in any order, and agrees with the `procfs` crate's parser (the oracle) on
 //! this machine's live /proc/net/snmp and on complete fixtures.
 
-mod child;
+mod common;
 
 use procfs_core::FromBufRead;
 use proptest::prelude::*;
@@ -33,14 +33,14 @@ fn live_snmp_agrees_with_procfs() {
 
 #[test]
 fn current_fixture_agrees_with_procfs() {
-    let text = std::fs::read(child::fixture("linux-6.18").join("proc/net/snmp")).unwrap();
+    let text = std::fs::read(common::fixture("linux-6.18").join("proc/net/snmp")).unwrap();
     agree_with_procfs(&text);
 }
 
 #[test]
 fn old_kernel_procfs_fails_where_ours_reads() {
     // The anti-example: procfs-core requires every column it knows of.
-    let text = std::fs::read(child::fixture("linux-2.6.32").join("proc/net/snmp")).unwrap();
+    let text = std::fs::read(common::fixture("linux-2.6.32").join("proc/net/snmp")).unwrap();
     assert!(procfs_core::net::Snmp::from_buf_read(&text[..]).is_err());
     assert_eq!(ours(&text).get(Counter::AttemptFails), Some(1001));
 }

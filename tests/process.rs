@@ -2,16 +2,16 @@
 //! pipe, netdata's QUIT on stdin, a source that vanishes and returns, the
 //! keepalive, and log formats.
 
-mod child;
+mod common;
 mod protocol;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
+use std::io::{Read, Write};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use child::{fixture, plugin, run, Guard, BIN};
+use common::child::{plugin, run, Guard};
+use common::lines::Lines;
+use common::{fixture, fixture_copy, BIN};
 
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -77,34 +77,13 @@ fn help_and_version_exit_0() {
 
 /// Starts the plugin with a long interval, waits for its first sample (so
 /// it is asleep), and returns it with a reader of its stdout.
-fn sleeping(interval: &str, stdin: Stdio) -> (Guard, mpsc::Receiver<String>) {
+fn sleeping(interval: &str, stdin: Stdio) -> (Guard, Lines) {
     let mut c = plugin(Some(&fixture("linux-6.18")), &[interval]);
     c.stdin(stdin);
     let mut g = Guard::spawn(c);
-    let out = g.0.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let end = Instant::now() + LIMIT;
-    loop {
-        let left = end.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(l) if l == "END" => {}
-            Ok(_) => continue,
-            Err(e) => panic!("no first sample: {e}"),
-        }
-        // The last END of the first sample: nothing more within 200 ms.
-        if rx.recv_timeout(Duration::from_millis(200)).is_err() {
-            break;
-        }
-    }
-    (g, rx)
+    let lines = g.stdout_lines();
+    lines.first_sample(LIMIT, Duration::from_millis(200));
+    (g, lines)
 }
 
 #[test]
@@ -122,8 +101,7 @@ fn stop_signals_end_the_sleep_within_100ms_with_exit_0() {
 
 #[test]
 fn closed_pipe_exits_0_quietly() {
-    let mut c = plugin(Some(&fixture("linux-6.18")), &["1"]);
-    let mut g = Guard::spawn(c.stdout(Stdio::piped()));
+    let mut g = Guard::spawn(plugin(Some(&fixture("linux-6.18")), &["1"]));
     let mut out = g.0.stdout.take().unwrap();
     let mut first = [0u8; 100];
     out.read_exact(&mut first).unwrap();
@@ -131,10 +109,8 @@ fn closed_pipe_exits_0_quietly() {
     let status = g
         .wait_for(LIMIT)
         .expect("plugin did not notice the closed pipe");
-    let mut err = String::new();
-    g.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
     assert_eq!(status.code(), Some(0));
-    assert_eq!(err, "");
+    assert_eq!(g.stderr_text(), "");
 }
 
 #[test]
@@ -182,11 +158,11 @@ fn other_bytes_on_stdin_are_ignored() {
     let mut stdin = g.0.stdin.take().unwrap();
     stdin.write_all(b"QUI\nHELLO\n").unwrap();
     // Still sampling two seconds later.
-    let end = Instant::now() + Duration::from_secs(3);
-    let mut begins = 0;
-    while let Ok(l) = rx.recv_timeout(end.saturating_duration_since(Instant::now())) {
-        begins += usize::from(l.starts_with("BEGIN tcp_resets.resets "));
-    }
+    let begins = rx
+        .collect_for(Duration::from_secs(3))
+        .iter()
+        .filter(|(_, l)| l.starts_with("BEGIN tcp_resets.resets "))
+        .count();
     assert!(begins >= 2, "{begins}");
     assert_eq!(g.0.try_wait().unwrap(), None);
     stdin.write_all(b"xxQUIT").unwrap();
@@ -204,52 +180,18 @@ fn null_stdin_is_not_a_reason_to_stop() {
     assert_eq!(s.samples("tcp_resets.resets").len(), 3);
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let e = entry.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_tree(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
-fn tempdir(tag: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("tcp_resets-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 #[test]
 fn vanished_source_leaves_values_empty_logs_once_and_recovers() {
-    let dir = tempdir("vanish");
-    copy_tree(&fixture("linux-6.18"), &dir);
+    let dir = fixture_copy("linux-6.18");
     let snmp = dir.join("proc/net/snmp");
     let saved = std::fs::read(&snmp).unwrap();
 
-    let mut c = plugin(Some(&dir), &["1"]);
-    let mut g = Guard::spawn(c.stderr(Stdio::piped()));
-    let out = g.0.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let next_attempt_fails = |rx: &mpsc::Receiver<String>| -> String {
-        let end = Instant::now() + LIMIT;
-        loop {
-            let l = rx
-                .recv_timeout(end.saturating_duration_since(Instant::now()))
-                .expect("no sample");
-            if l.starts_with("SET AttemptFails") {
-                return l;
-            }
-        }
+    let mut g = Guard::spawn(plugin(Some(dir.path()), &["1"]));
+    let rx = g.stdout_lines();
+    let next_attempt_fails = |rx: &Lines| -> String {
+        rx.wait_for("SET AttemptFails", LIMIT, |l| {
+            l.starts_with("SET AttemptFails")
+        })
     };
     assert_eq!(next_attempt_fails(&rx), "SET AttemptFails = 1001");
     std::fs::remove_file(&snmp).unwrap();
@@ -272,8 +214,7 @@ fn vanished_source_leaves_values_empty_logs_once_and_recovers() {
     );
     g.signal(libc::SIGTERM);
     assert_eq!(g.wait_for(LIMIT).unwrap().code(), Some(0));
-    let mut err = String::new();
-    g.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let err = g.stderr_text();
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 2, "{err}");
     assert!(
@@ -281,7 +222,6 @@ fn vanished_source_leaves_values_empty_logs_once_and_recovers() {
         "{err}"
     );
     assert!(lines[1].contains("proc/net/snmp: readable again"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -292,7 +232,7 @@ fn long_interval_sends_an_empty_keepalive_line_every_minute() {
     let (mut g, rx) = sleeping("600", Stdio::null());
     let t = Instant::now();
     let line = rx
-        .recv_timeout(Duration::from_secs(70))
+        .next(Duration::from_secs(70))
         .expect("nothing written for 70 s");
     assert_eq!(line, "");
     let took = t.elapsed();
@@ -326,27 +266,12 @@ fn logfmt_and_json_formats_and_level_filter() {
 
 #[test]
 fn syncookie_setting_change_shows_within_ten_seconds() {
-    let dir = tempdir("syncookies");
-    copy_tree(&fixture("linux-6.18"), &dir);
+    let dir = fixture_copy("linux-6.18");
     let setting = dir.join("proc/sys/net/ipv4/tcp_syncookies");
-    let mut g = Guard::spawn(plugin(Some(&dir), &["1"]));
-    let out = g.0.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let next_variable = |rx: &mpsc::Receiver<String>, limit: Duration| -> String {
-        let end = Instant::now() + limit;
-        loop {
-            let l = rx
-                .recv_timeout(end.saturating_duration_since(Instant::now()))
-                .expect("no VARIABLE line in time");
-            if l.starts_with("VARIABLE") {
-                return l;
-            }
-        }
+    let mut g = Guard::spawn(plugin(Some(dir.path()), &["1"]));
+    let rx = g.stdout_lines();
+    let next_variable = |rx: &Lines, limit: Duration| -> String {
+        rx.wait_for("a VARIABLE line", limit, |l| l.starts_with("VARIABLE"))
     };
     assert_eq!(
         next_variable(&rx, LIMIT),
@@ -364,5 +289,4 @@ fn syncookie_setting_change_shows_within_ten_seconds() {
     assert!(t.elapsed() <= Duration::from_secs(11), "{:?}", t.elapsed());
     g.signal(libc::SIGTERM);
     assert_eq!(g.wait_for(LIMIT).unwrap().code(), Some(0));
-    let _ = std::fs::remove_dir_all(&dir);
 }

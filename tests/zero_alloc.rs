@@ -2,10 +2,8 @@
 //! real read-parse-format-write path (no sleeping), on fixture trees and on
 //! this machine's live /proc.
 
-mod child;
+mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::ffi::CString;
 
 use tcp_resets::linux::Linux;
@@ -13,36 +11,13 @@ use tcp_resets::log::Log;
 use tcp_resets::plugin::Plugin;
 use tcp_resets::sys;
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; the
-// thread-local counter is const-initialised, so touching it never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-        // SAFETY: forwarded with the caller's layout.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded with the caller's pointer and layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
-        ALLOCATIONS.with(|c| c.set(c.get() + 1));
-        // SAFETY: forwarded with the caller's arguments.
-        unsafe { System.realloc(ptr, layout, new) }
-    }
-}
+use common::sys::Counting;
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
 fn allocations() -> u64 {
-    ALLOCATIONS.with(Cell::get)
+    Counting::count()
 }
 
 const SAMPLES: u64 = 10_000;
@@ -77,7 +52,7 @@ fn drive_n(prefix: &str, samples: u64, mut between: impl FnMut(u64)) -> u64 {
 
 #[test]
 fn fixture_tree_samples_allocate_nothing() {
-    let prefix = child::fixture("linux-6.18");
+    let prefix = common::fixture("linux-6.18");
     assert_eq!(drive(prefix.to_str().unwrap(), |_| ()), 0);
 }
 
@@ -88,7 +63,7 @@ fn live_proc_samples_allocate_nothing() {
 
 #[test]
 fn broken_input_and_its_logging_allocate_nothing() {
-    let prefix = child::fixture("broken-garbage");
+    let prefix = common::fixture("broken-garbage");
     assert_eq!(drive(prefix.to_str().unwrap(), |_| ()), 0);
 }
 
@@ -96,7 +71,7 @@ fn broken_input_and_its_logging_allocate_nothing() {
 fn vanishing_and_returning_file_allocates_nothing() {
     let dir = std::env::temp_dir().join(format!("tcp_resets-alloc-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let from = child::fixture("linux-6.18");
+    let from = common::fixture("linux-6.18");
     for rel in [
         "proc/net/snmp",
         "proc/net/netstat",
@@ -125,11 +100,7 @@ fn the_counter_sees_allocations() {
 }
 
 fn rss_kib() -> u64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap();
-    s.lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-        .unwrap()
+    common::rss_kib(std::process::id())
 }
 
 /// One million samples through the real path: zero allocations and flat
@@ -138,7 +109,7 @@ fn rss_kib() -> u64 {
 #[test]
 #[ignore = "a soak; run by .ci/run in release mode"]
 fn soak_million_samples_flat_memory() {
-    let prefix = child::fixture("linux-6.18");
+    let prefix = common::fixture("linux-6.18");
     let prefix = prefix.to_str().unwrap();
     // Warm up: the same path, so every page it touches is resident.
     assert_eq!(drive_n(prefix, 10_000, |_| ()), 0);

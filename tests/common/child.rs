@@ -1,28 +1,25 @@
 //! Running the real plugin binary from tests: every child is killed by its
 //! pid when its guard drops (also when an assertion fails), and every wait
 //! is bounded.
-#![allow(dead_code)]
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_tcp_resets");
+use super::lines::Lines;
+use super::{sys, BIN};
 
-pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-/// A command for the plugin with a clean netdata-free environment.
+/// A command for the plugin with a clean netdata-free environment, stdin
+/// from /dev/null and both outputs piped.
 pub fn plugin(prefix: Option<&Path>, args: &[&str]) -> Command {
     let mut c = Command::new(BIN);
     c.args(args)
         .env_remove("NETDATA_UPDATE_EVERY")
         .env_remove("NETDATA_LOG_LEVEL")
         .env_remove("NETDATA_LOG_FORMAT")
+        .env_remove("NETDATA_LOG_METHOD")
+        .env_remove("NETDATA_SYSLOG_FACILITY")
         .env_remove("NETDATA_HOST_PREFIX")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -34,23 +31,39 @@ pub fn plugin(prefix: Option<&Path>, args: &[&str]) -> Command {
 }
 
 /// A running child, killed (SIGKILL, by pid) when dropped.
+#[derive(Debug)]
 pub struct Guard(pub Child);
 
 impl Guard {
     pub fn spawn(mut c: impl std::borrow::BorrowMut<Command>) -> Guard {
-        Guard(c.borrow_mut().spawn().expect("spawn the plugin"))
+        let c = c.borrow_mut();
+        sys::die_with_parent(c);
+        Guard(c.spawn().expect("spawn the child"))
     }
 
-    pub fn pid(&self) -> i32 {
-        self.0.id() as i32
+    pub fn pid(&self) -> u32 {
+        self.0.id()
     }
 
     pub fn signal(&self, sig: i32) {
-        // SAFETY: kill only sends a signal to our own child's pid.
-        #[allow(unsafe_code)]
-        unsafe {
-            libc::kill(self.pid(), sig);
-        }
+        sys::kill(self.pid(), sig);
+    }
+
+    /// A reader of the child's stdout (taken from it).
+    pub fn stdout_lines(&mut self) -> Lines {
+        Lines::new(self.0.stdout.take().expect("stdout is piped"))
+    }
+
+    /// Everything on the child's stderr (taken from it) until it closes.
+    pub fn stderr_text(&mut self) -> String {
+        let mut err = String::new();
+        self.0
+            .stderr
+            .take()
+            .expect("stderr is piped")
+            .read_to_string(&mut err)
+            .unwrap();
+        err
     }
 
     /// Waits at most `limit` for the child to exit.
@@ -66,6 +79,11 @@ impl Guard {
             std::thread::sleep(Duration::from_millis(1));
         }
     }
+
+    /// Whether the child is still running.
+    pub fn running(&mut self) -> bool {
+        self.0.try_wait().expect("try_wait").is_none()
+    }
 }
 
 impl Drop for Guard {
@@ -77,6 +95,8 @@ impl Drop for Guard {
     }
 }
 
+/// What a finished child printed.
+#[derive(Debug)]
 pub struct Output {
     pub status: ExitStatus,
     pub stdout: String,
@@ -100,7 +120,7 @@ pub fn run(c: Command, limit: Duration) -> Output {
     });
     let status = g
         .wait_for(limit)
-        .unwrap_or_else(|| panic!("plugin still running after {limit:?}"));
+        .unwrap_or_else(|| panic!("child still running after {limit:?}"));
     Output {
         status,
         stdout: String::from_utf8(t_out.join().unwrap()).expect("stdout is UTF-8"),

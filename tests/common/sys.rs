@@ -1,0 +1,163 @@
+//! The tests' only `unsafe` code: thin libc wrappers for what the standard
+//! library does not offer (signals, pipe sizes, listen backlogs, raw
+//! sockets, dying with the parent) and the counting allocator.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::net::SocketAddrV4;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+/// Sends `sig` to process `pid`; false when it does not exist (any more).
+pub fn kill(pid: u32, sig: i32) -> bool {
+    // SAFETY: kill only sends a signal; it touches no memory of ours.
+    unsafe { libc::kill(pid as libc::pid_t, sig) == 0 }
+}
+
+/// The effective user id.
+pub fn euid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// Makes the command's process receive SIGKILL when the test process dies,
+/// so that nothing it starts outlives a test run that is killed.
+pub fn die_with_parent(c: &mut Command) {
+    // SAFETY: the closure runs in the forked child before exec and only
+    // calls prctl, which is async-signal-safe.
+    unsafe {
+        c.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            Ok(())
+        });
+    }
+}
+
+/// Resizes the pipe behind `fd`; returns the new size.
+pub fn set_pipe_size(fd: BorrowedFd<'_>, bytes: i32) -> i32 {
+    // SAFETY: F_SETPIPE_SZ takes an int and only resizes the pipe.
+    unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETPIPE_SZ, bytes) }
+}
+
+/// How many bytes wait to be read in the pipe behind `fd`.
+pub fn queued_bytes(fd: BorrowedFd<'_>) -> i32 {
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD stores an int into `n`, which outlives the call.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), libc::FIONREAD, &mut n) };
+    assert_eq!(r, 0, "FIONREAD: {}", std::io::Error::last_os_error());
+    n
+}
+
+/// Sets the listen backlog of a listening socket.
+pub fn listen(fd: BorrowedFd<'_>, backlog: i32) {
+    // SAFETY: listen only changes the state of a socket we own.
+    let r = unsafe { libc::listen(fd.as_raw_fd(), backlog) };
+    assert_eq!(r, 0, "listen: {}", std::io::Error::last_os_error());
+}
+
+fn sockaddr(a: SocketAddrV4) -> libc::sockaddr_in {
+    libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: a.port().to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from(*a.ip()).to_be(),
+        },
+        sin_zero: [0; 8],
+    }
+}
+
+fn socket(domain: i32, kind: i32, protocol: i32) -> OwnedFd {
+    // SAFETY: socket has no memory arguments.
+    let fd = unsafe { libc::socket(domain, kind, protocol) };
+    assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+    // SAFETY: `fd` is a new descriptor that nothing else owns.
+    unsafe { OwnedFd::from_raw_fd(fd) }
+}
+
+/// Starts a TCP connection to `to` without waiting for it: the SYN is sent,
+/// the socket returned. Errors (a refused or dropped SYN) show later, or
+/// never.
+pub fn connect_nonblocking(to: SocketAddrV4) -> OwnedFd {
+    let fd = socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_NONBLOCK, 0);
+    let addr = sockaddr(to);
+    // SAFETY: `addr` is a valid sockaddr_in of the size given, alive for
+    // the call.
+    unsafe {
+        libc::connect(
+            fd.as_raw_fd(),
+            (&addr as *const libc::sockaddr_in).cast(),
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        );
+    }
+    fd
+}
+
+/// A raw IPv4 socket for TCP segments the test builds itself (needs root
+/// or CAP_NET_RAW).
+pub fn raw_tcp_socket() -> OwnedFd {
+    socket(libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_TCP)
+}
+
+/// Sends `segment` (a TCP header and payload) on a raw socket to `to`.
+pub fn send_raw(fd: BorrowedFd<'_>, segment: &[u8], to: SocketAddrV4) {
+    let addr = sockaddr(to);
+    // SAFETY: `segment` and `addr` are valid for reads of the sizes given
+    // for the duration of the call.
+    let r = unsafe {
+        libc::sendto(
+            fd.as_raw_fd(),
+            segment.as_ptr().cast(),
+            segment.len(),
+            0,
+            (&addr as *const libc::sockaddr_in).cast(),
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(
+        r,
+        segment.len() as isize,
+        "sendto: {}",
+        std::io::Error::last_os_error()
+    );
+}
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// A global allocator that counts this thread's allocations and
+/// reallocations and forwards everything to the system allocator. A test
+/// crate opts in with `#[global_allocator] static A: Counting = Counting;`.
+#[derive(Debug)]
+pub struct Counting;
+
+impl Counting {
+    /// Allocations and reallocations made by this thread so far.
+    pub fn count() -> u64 {
+        ALLOCATIONS.with(Cell::get)
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the
+// thread-local counter is const-initialised, so touching it never
+// allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|c| c.set(c.get() + 1));
+        // SAFETY: forwarded with the caller's layout.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded with the caller's pointer and layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
+        ALLOCATIONS.with(|c| c.set(c.get() + 1));
+        // SAFETY: forwarded with the caller's arguments.
+        unsafe { System.realloc(ptr, layout, new) }
+    }
+}
