@@ -9,14 +9,27 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 bin=target/release/tcp_resets
 out=$(mktemp) err=$(mktemp) stats=$(mktemp)
-trap 'rm -f "$out" "$err" "$stats"' EXIT
+timer="" plugin=""
+# Whatever happens (a failed check, an interrupt), nothing started here
+# outlives the script.
+cleanup() {
+    for p in $plugin $timer; do
+        kill -KILL "$p" 2>/dev/null || true
+    done
+    rm -f "$out" "$err" "$stats"
+}
+trap cleanup EXIT
 /usr/bin/time -v -o "$stats" "$bin" 1 >"$out" 2>"$err" &
 timer=$!
 sleep "$seconds"
 plugin=$(pgrep -P "$timer" -x tcp_resets || true)
 [ -n "$plugin" ] || { echo "time-run: the plugin is not running" >&2; exit 1; }
 kill -TERM "$plugin"
+# Bounded: the plugin ends within 100 ms of SIGTERM.
+for _ in $(seq 50); do kill -0 "$timer" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$timer" 2>/dev/null && { echo "time-run: the plugin did not stop within 5 s of SIGTERM" >&2; exit 1; }
 wait "$timer"
+plugin="" timer=""
 samples=$(grep -c '^BEGIN tcp_resets.resets' "$out")
 rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$stats")
 user=$(awk -F': ' '/User time/ {print $2}' "$stats")

@@ -10,56 +10,50 @@
 //! The ratios 2/1 and procfs/ours go into the README (`benches/measure.sh`
 //! prints them from criterion's estimates).
 
-use std::ffi::CString;
+use std::fs::File;
 use std::hint::black_box;
+use std::io::Write;
+use std::os::unix::fs::FileExt;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use procfs_core::FromBufRead;
 use tcp_resets::counters::Values;
-use tcp_resets::linux::{Linux, NETSTAT, SNMP, TCPEXT_COLUMNS, TCP_COLUMNS};
+use tcp_resets::linux::proc_table::Table;
+use tcp_resets::linux::{Linux, NETSTAT, SNMP, TCPEXT_COUNTERS, TCP_COUNTERS};
 use tcp_resets::log::Log;
 use tcp_resets::plugin::Plugin;
-use tcp_resets::proc_table::Table;
-use tcp_resets::sys;
-
-fn open(path: &str) -> i32 {
-    sys::open_read(&CString::new(path).unwrap()).expect(path)
-}
 
 fn floor(c: &mut Criterion) {
-    let snmp = open(SNMP);
-    let netstat = open(NETSTAT);
+    let snmp = File::open(SNMP).unwrap();
+    let netstat = File::open(NETSTAT).unwrap();
     let mut buf = vec![0u8; 64 * 1024];
     c.bench_function("floor/pread", |b| {
         b.iter(|| {
-            black_box(sys::pread0(snmp, &mut buf).unwrap());
-            black_box(sys::pread0(netstat, &mut buf).unwrap());
+            black_box(snmp.read_at(&mut buf, 0).unwrap());
+            black_box(netstat.read_at(&mut buf, 0).unwrap());
         })
     });
-    sys::close(snmp);
-    sys::close(netstat);
 }
 
 fn whole(c: &mut Criterion) {
     let mut log = Log::from_env(|_| None);
-    let source = Linux::open("", &mut log).expect("live /proc");
-    let mut plugin = Plugin::new(source, 1).unwrap();
-    let sink = sys::open_write(&CString::new("/dev/null").unwrap()).unwrap();
+    let (source, found) = Linux::open("", &mut log).expect("live /proc");
+    let mut plugin = Plugin::new(source, found, 1).unwrap();
+    let mut sink = File::create("/dev/null").unwrap();
     plugin.sample(None, &mut log);
     c.bench_function("sample/whole", |b| {
         b.iter(|| {
             let bytes = plugin.sample(Some(1_000_000), &mut log);
-            sys::write_all(sink, bytes).unwrap();
+            sink.write_all(bytes).unwrap();
         })
     });
-    sys::close(sink);
 }
 
 fn parse(c: &mut Criterion) {
     let snmp = std::fs::read(SNMP).unwrap();
     let netstat = std::fs::read(NETSTAT).unwrap();
-    let mut tcp = Table::new(b"Tcp:", TCP_COLUMNS);
-    let mut ext = Table::new(b"TcpExt:", TCPEXT_COLUMNS);
+    let mut tcp = Table::new(b"Tcp:", TCP_COUNTERS);
+    let mut ext = Table::new(b"TcpExt:", TCPEXT_COUNTERS);
     let mut v = Values::default();
     c.bench_function("parse/ours_snmp", |b| {
         b.iter(|| black_box(tcp.read(black_box(&snmp), &mut v)))

@@ -6,47 +6,48 @@
 //! this host; a dimension none of whose counters exist is not defined.
 
 use crate::counters::{Counter, CounterSet, Values};
-use crate::writer::Writer;
-
-/// The plugin's name as netdata knows it.
-pub const PLUGIN: &str = "tcp_resets.plugin";
+use crate::writer::{self, Writer};
+use crate::PLUGIN;
 
 /// The chart-local variable carrying the SYN-cookie setting.
-pub const SYNCOOKIES_VARIABLE: &str = "tcp_syncookies";
+pub(crate) const SYNCOOKIES_VARIABLE: &str = "tcp_syncookies";
 
-/// Which chart.
+/// Which chart; the value indexes per-chart tables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChartKind {
-    Resets,
-    Causes,
-    Syncookies,
-    Spoofing,
+    Resets = 0,
+    Causes = 1,
+    Syncookies = 2,
+    Spoofing = 3,
 }
+
+/// How many [`ChartKind`]s there are.
+pub const CHART_KINDS: usize = 4;
 
 /// A dimension and the counters it adds up.
 #[derive(Debug)]
-pub struct DimDef {
-    pub id: &'static str,
-    pub sources: &'static [Counter],
+pub(crate) struct DimDef {
+    pub(crate) id: &'static str,
+    pub(crate) sources: &'static [Counter],
 }
 
 /// A chart's fixed definition.
 #[derive(Debug)]
-pub struct ChartDef {
-    pub kind: ChartKind,
-    pub id: &'static str,
-    pub title: &'static str,
-    pub family: &'static str,
-    pub chart_type: &'static str,
-    pub priority: u64,
-    pub dims: &'static [DimDef],
+pub(crate) struct ChartDef {
+    pub(crate) kind: ChartKind,
+    pub(crate) id: &'static str,
+    pub(crate) title: &'static str,
+    pub(crate) family: &'static str,
+    pub(crate) chart_type: &'static str,
+    pub(crate) priority: u64,
+    pub(crate) dims: &'static [DimDef],
 }
 
 /// Units of every chart.
-pub const UNITS: &str = "events/s";
+pub(crate) const UNITS: &str = "events/s";
 
 /// Every chart the plugin can define, in output order.
-pub const CHARTS: [ChartDef; 4] = [
+pub(crate) const CHARTS: [ChartDef; CHART_KINDS] = [
     ChartDef {
         kind: ChartKind::Resets,
         id: "tcp_resets.resets",
@@ -169,7 +170,7 @@ struct Chart {
 
 /// The charts defined on this host, fixed at start-up.
 #[derive(Debug)]
-pub struct Charts {
+pub(crate) struct Charts {
     charts: [Option<Chart>; CHARTS.len()],
     update_every: u64,
 }
@@ -178,10 +179,8 @@ pub struct Charts {
 /// (a partial sum would show as a drop and then a spike).
 fn sum(values: &Values, set: CounterSet) -> Option<u64> {
     let mut total: u64 = 0;
-    for c in Counter::ALL {
-        if set.contains(c) {
-            total = total.wrapping_add(values.get(c)?);
-        }
+    for c in set.iter() {
+        total = total.wrapping_add(values.get(c)?);
     }
     Some(total)
 }
@@ -189,18 +188,13 @@ fn sum(values: &Values, set: CounterSet) -> Option<u64> {
 impl Charts {
     /// Defines every chart that has at least one dimension whose counters
     /// are in `present`.
-    pub fn new(present: CounterSet, update_every: u64) -> Charts {
+    pub(crate) fn new(present: CounterSet, update_every: u64) -> Charts {
         let mut charts = [None; CHARTS.len()];
         for (slot, def) in charts.iter_mut().zip(CHARTS.iter()) {
             let mut dims = [None; MAX_DIMS];
             let mut any = false;
             for (d, dim) in dims.iter_mut().zip(def.dims) {
-                let mut sources = CounterSet::default();
-                for &c in dim.sources {
-                    if present.contains(c) {
-                        sources.insert(c);
-                    }
-                }
+                let sources = CounterSet::of(dim.sources).intersection(present);
                 if !sources.is_empty() {
                     *d = Some(Dim {
                         id: dim.id,
@@ -220,41 +214,32 @@ impl Charts {
     }
 
     /// Whether `kind` is defined on this host.
-    pub fn has(&self, kind: ChartKind) -> bool {
+    pub(crate) fn has(&self, kind: ChartKind) -> bool {
         self.charts.iter().flatten().any(|c| c.def.kind == kind)
-    }
-
-    /// The ids of the dimensions of `kind` defined on this host.
-    pub fn dimensions(&self, kind: ChartKind) -> impl Iterator<Item = &'static str> + '_ {
-        self.charts
-            .iter()
-            .flatten()
-            .filter(move |c| c.def.kind == kind)
-            .flat_map(|c| c.dims.iter().flatten().map(|d| d.id))
     }
 
     /// Writes the CHART and DIMENSION lines of every defined chart, and the
     /// SYN-cookie variable when it is known.
-    pub fn define(
+    pub(crate) fn define(
         &self,
         w: &mut Writer,
-        module: impl Fn(ChartKind) -> &'static str,
+        modules: &[&'static str; CHART_KINDS],
         syncookies: Option<i64>,
     ) {
         for chart in self.charts.iter().flatten() {
             let def = chart.def;
-            w.chart(
-                def.id,
-                def.title,
-                UNITS,
-                def.family,
-                def.id,
-                def.chart_type,
-                def.priority,
-                self.update_every,
-                PLUGIN,
-                module(def.kind),
-            );
+            w.chart(&writer::Chart {
+                id: def.id,
+                title: def.title,
+                units: UNITS,
+                family: def.family,
+                context: def.id,
+                chart_type: def.chart_type,
+                priority: def.priority,
+                update_every: self.update_every,
+                plugin: PLUGIN,
+                module: modules[def.kind as usize],
+            });
             for dim in chart.dims.iter().flatten() {
                 w.incremental_dimension(dim.id);
             }
@@ -267,7 +252,7 @@ impl Charts {
     /// Writes one sample of every defined chart: `microseconds` since the
     /// previous sample (`None` for the first), and the SYN-cookie variable
     /// when it was refreshed this tick.
-    pub fn sample(
+    pub(crate) fn sample(
         &self,
         w: &mut Writer,
         values: &Values,
@@ -289,13 +274,13 @@ impl Charts {
     /// The most bytes [`define`](Charts::define) followed by one
     /// [`sample`](Charts::sample) can take, found by formatting the largest
     /// possible values once (at start-up, where allocating is fine).
-    pub fn worst_case_len(&self, module: impl Fn(ChartKind) -> &'static str) -> usize {
+    pub(crate) fn worst_case_len(&self, modules: &[&'static str; CHART_KINDS]) -> usize {
         let mut w = Writer::with_capacity(0);
         let mut all = Values::default();
         for c in Counter::ALL {
             all.set(c, Some(u64::MAX >> 1));
         }
-        self.define(&mut w, &module, Some(i64::MIN));
+        self.define(&mut w, modules, Some(i64::MIN));
         self.sample(&mut w, &all, Some(u64::MAX), Some(i64::MIN));
         w.as_bytes().len()
     }
@@ -306,11 +291,13 @@ mod tests {
     use super::*;
 
     fn all() -> CounterSet {
-        let mut s = CounterSet::default();
-        for c in Counter::ALL {
-            s.insert(c);
-        }
-        s
+        CounterSet::of(&Counter::ALL)
+    }
+
+    const MODULES: [&str; CHART_KINDS] = ["net.inet.tcp.stats"; CHART_KINDS];
+
+    fn text(w: &Writer) -> &str {
+        std::str::from_utf8(w.as_bytes()).unwrap()
     }
 
     #[test]
@@ -322,21 +309,23 @@ mod tests {
 
     #[test]
     fn dimension_with_no_counter_present_is_not_defined() {
-        let mut present = CounterSet::default();
-        present.insert(Counter::AttemptFails);
-        present.insert(Counter::EstabResets);
+        let present = CounterSet::of(&[Counter::AttemptFails, Counter::EstabResets]);
         let charts = Charts::new(present, 1);
         assert!(charts.has(ChartKind::Resets));
         assert!(!charts.has(ChartKind::Causes));
-        let dims: Vec<_> = charts.dimensions(ChartKind::Resets).collect();
+        let mut w = Writer::with_capacity(0);
+        charts.define(&mut w, &MODULES, None);
+        let dims: Vec<&str> = text(&w)
+            .lines()
+            .filter_map(|l| l.strip_prefix("DIMENSION "))
+            .map(|l| l.split(' ').next().unwrap())
+            .collect();
         assert_eq!(dims, ["AttemptFails", "EstabResets"]);
     }
 
     #[test]
     fn sum_needs_every_present_counter() {
-        let mut present = CounterSet::default();
-        present.insert(Counter::ListenOverflows);
-        present.insert(Counter::TCPReqQFullDrop);
+        let present = CounterSet::of(&[Counter::ListenOverflows, Counter::TCPReqQFullDrop]);
         let charts = Charts::new(present, 1);
         let mut v = Values::default();
         v.set(Counter::ListenOverflows, Some(3));
@@ -360,9 +349,7 @@ mod tests {
 
     #[test]
     fn counter_appearing_later_does_not_join_a_sum() {
-        let mut present = CounterSet::default();
-        present.insert(Counter::ListenOverflows);
-        let charts = Charts::new(present, 1);
+        let charts = Charts::new(CounterSet::of(&[Counter::ListenOverflows]), 1);
         let mut v = Values::default();
         v.set(Counter::ListenOverflows, Some(3));
         v.set(Counter::TCPReqQFullDrop, Some(100));
@@ -381,11 +368,11 @@ mod tests {
         for c in Counter::ALL {
             v.set(c, Some(u64::MAX));
         }
-        charts.define(&mut w, |_| "net.inet.tcp.stats", Some(2));
+        charts.define(&mut w, &MODULES, Some(2));
         charts.sample(&mut w, &v, Some(u64::MAX), Some(2));
         for line in w.as_bytes().split(|&b| b == b'\n') {
             assert!(line.len() < crate::writer::MAX_LINE);
         }
-        assert!(w.as_bytes().len() <= charts.worst_case_len(|_| "net.inet.tcp.stats"));
+        assert!(w.as_bytes().len() <= charts.worst_case_len(&MODULES));
     }
 }

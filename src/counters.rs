@@ -1,58 +1,95 @@
 //! The kernel counters the charts are made of, and one sample's values.
+//!
+//! Each counter is named as Linux names it (`/proc/net/snmp`,
+//! `/proc/net/netstat`); FreeBSD's `struct tcpstat` fields are mapped onto
+//! these names where their meaning matches (see [`crate::freebsd`]). What a
+//! counter counts is said with the kernel function that counts it (Linux
+//! 6.1, `net/ipv4/`; FreeBSD `sys/netinet/`).
 
-/// A kernel counter, named as Linux names it (FreeBSD's `struct tcpstat`
-/// fields are mapped onto these names where their meaning matches).
+/// A kernel counter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Counter {
-    /// `Tcp: AttemptFails`: connection attempts that failed (SYN-SENT or
-    /// SYN-RECV to CLOSED, SYN-RECV to LISTEN). FreeBSD: `tcps_conndrops`.
+    /// `Tcp: AttemptFails`: connection attempts that failed. `tcp_done()`
+    /// counts a socket closed from SYN-SENT or SYN-RECV: an outgoing connect
+    /// refused by a reset, ended by an ICMP error (`tcp_v4_err()`: host or
+    /// port unreachable, a firewall's REJECT) or timed out;
+    /// `tcp_check_req()` counts an incoming request in SYN-RECV ended by a
+    /// reset or a SYN. FreeBSD: `tcps_conndrops`, outgoing connects dropped
+    /// before SYN-RECEIVED (`tcp_drop()`).
     AttemptFails,
-    /// `Tcp: EstabResets`: established connections reset (ESTABLISHED or
-    /// CLOSE-WAIT to CLOSED). FreeBSD: `tcps_drops`.
+    /// `Tcp: EstabResets`: connections that went from ESTABLISHED or
+    /// CLOSE-WAIT to CLOSED, for any reason (`tcp_set_state()`): a reset
+    /// received or sent, a local abort, a timeout. FreeBSD: `tcps_drops`
+    /// (`tcp_drop()`: also timeouts and local aborts, and resets accepted in
+    /// SYN-RECEIVED, FIN-WAIT, CLOSING and LAST-ACK).
     EstabResets,
-    /// `Tcp: OutRsts`: segments sent with the RST flag.
+    /// `Tcp: OutRsts`: resets the TCP stack tried to send, counted before
+    /// sending (`tcp_v4_send_reset()`, `tcp_v6_send_reset()`,
+    /// `tcp_send_active_reset()`); netfilter's `REJECT --reject-with
+    /// tcp-reset` is not counted.
     OutRsts,
-    /// `TcpExt: ListenOverflows`: SYNs or final ACKs dropped because a
-    /// listener's accept queue was full. FreeBSD: `tcps_listendrop`.
+    /// `TcpExt: ListenOverflows`: SYNs (`tcp_conn_request()`) and final
+    /// ACKs (`tcp_v4_syn_recv_sock()`) dropped because a listener's accept
+    /// queue was full. FreeBSD: `tcps_listendrop` (`syncache_socket()`: the
+    /// socket of a completed handshake could not be created).
     ListenOverflows,
-    /// `TcpExt: TCPReqQFullDrop`: SYNs dropped because the SYN queue was
-    /// full and SYN cookies were off.
+    /// `TcpExt: TCPReqQFullDrop`: SYNs dropped because a listener's SYN
+    /// queue was full while `tcp_syncookies` was 0 (`tcp_syn_flood_action()`):
+    /// the requests SYN cookies would have answered.
     TCPReqQFullDrop,
-    /// `TcpExt: TCPAbortOnData`: resets sent on close with unread data, or
-    /// for data arriving after close.
+    /// `TcpExt: TCPAbortOnData`: a reset sent by `close()` with `SO_LINGER`
+    /// set to 0 (`__tcp_close()`), or for data or a FIN arriving after the
+    /// application closed its side (`tcp_rcv_state_process()`).
     TCPAbortOnData,
-    /// `TcpExt: TCPAbortOnClose`: resets sent when the application closed a
-    /// socket with data still in its receive queue.
+    /// `TcpExt: TCPAbortOnClose`: a reset sent by `close()` while received
+    /// data was still unread (`__tcp_close()`).
     TCPAbortOnClose,
-    /// `TcpExt: TCPAbortOnMemory`: connections aborted for lack of memory
-    /// (too many orphans or socket memory exhausted).
+    /// `TcpExt: TCPAbortOnMemory`: orphaned connections killed for lack of
+    /// memory or for too many orphans (`tcp_out_of_resources()`,
+    /// `__tcp_close()` through `tcp_check_oom()`), with a reset when one can
+    /// be sent.
     TCPAbortOnMemory,
-    /// `TcpExt: TCPAbortOnTimeout`: connections aborted after too many
-    /// retransmissions or keepalive probes.
+    /// `TcpExt: TCPAbortOnTimeout`: connections given up after too many
+    /// retransmissions, zero-window probes or keepalive probes
+    /// (`tcp_write_err()`); only the keepalive timeout sends a reset.
     TCPAbortOnTimeout,
-    /// `TcpExt: TCPAbortOnLinger`: connections aborted in FIN-WAIT-2 because
-    /// the linger-2 time ran out.
+    /// `TcpExt: TCPAbortOnLinger`: a reset sent by `close()` in FIN-WAIT-2
+    /// when `TCP_LINGER2` is negative (`__tcp_close()`); a FIN-WAIT-2 timer
+    /// that runs out counts nothing.
     TCPAbortOnLinger,
-    /// `TcpExt: EmbryonicRsts`: resets received for connections in SYN-RECV.
-    /// FreeBSD: `tcps_sc_reset`.
+    /// `TcpExt: EmbryonicRsts`: incoming requests in SYN-RECV ended by a
+    /// reset or an in-window SYN (`tcp_check_req()`). FreeBSD:
+    /// `tcps_sc_reset` (`syncache_chkrst()`).
     EmbryonicRsts,
-    /// `TcpExt: SyncookiesSent`. FreeBSD: `tcps_sc_sendcookie`.
+    /// `TcpExt: SyncookiesSent`: SYN-ACKs sent with a cookie
+    /// (`cookie_init_sequence()`). FreeBSD: `tcps_sc_sendcookie`, which with
+    /// `net.inet.tcp.syncookies=1` counts nearly every SYN-ACK.
     SyncookiesSent,
-    /// `TcpExt: SyncookiesRecv`. FreeBSD: `tcps_sc_recvcookie`.
+    /// `TcpExt: SyncookiesRecv`: ACKs that completed a handshake with a
+    /// valid cookie (`cookie_v4_check()`). FreeBSD: `tcps_sc_recvcookie`.
     SyncookiesRecv,
-    /// `TcpExt: SyncookiesFailed`: ACKs whose cookie did not validate.
+    /// `TcpExt: SyncookiesFailed`: ACKs to a recently overflowed listener
+    /// whose cookie did not validate (`cookie_v4_check()`).
     SyncookiesFailed,
-    /// `TcpExt: TCPChallengeACK`: RFC 5961 challenge ACKs sent.
+    /// `TcpExt: TCPChallengeACK`: RFC 5961 challenge ACKs sent, after the
+    /// per-socket and per-namespace rate limits (`tcp_send_challenge_ack()`).
     TCPChallengeACK,
-    /// `TcpExt: TCPSYNChallenge`: challenge ACKs sent in answer to a SYN.
+    /// `TcpExt: TCPSYNChallenge`: SYNs received on a synchronised
+    /// connection, counted before the rate limits (`tcp_validate_incoming()`),
+    /// so it can exceed the challenge ACKs they cause.
     TCPSYNChallenge,
-    /// FreeBSD `tcps_badrst`: resets ignored because they were in the window
-    /// but not at the expected sequence number. Linux has no such counter.
+    /// FreeBSD `tcps_badrst`: resets ignored, in the window but not at the
+    /// expected sequence number (answered with a challenge ACK), or to a
+    /// listener with no matching syncache entry (`syncache_chkrst()`). Linux
+    /// has no such counter.
     BadRsts,
 }
 
 /// How many [`Counter`]s there are.
 pub const COUNTERS: usize = 17;
+
+// A CounterSet is one u32.
+const _: () = assert!(COUNTERS <= 32);
 
 impl Counter {
     /// Every counter, in slot order.
@@ -76,8 +113,8 @@ impl Counter {
         Counter::BadRsts,
     ];
 
-    /// The kernel's name of the counter (FreeBSD's field name for
-    /// [`Counter::BadRsts`]).
+    /// The kernel's name of the counter: its Linux column name (FreeBSD's
+    /// field name for [`Counter::BadRsts`]).
     pub const fn name(self) -> &'static str {
         match self {
             Counter::AttemptFails => "AttemptFails",
@@ -100,22 +137,29 @@ impl Counter {
         }
     }
 
-    /// The counter's slot in [`Values`].
-    pub const fn slot(self) -> usize {
+    const fn slot(self) -> usize {
         self as usize
     }
 
-    /// A bit for this counter in a [`CounterSet`].
-    pub const fn bit(self) -> u32 {
+    const fn bit(self) -> u32 {
         1 << self as u32
     }
 }
 
-/// A set of counters, one bit per [`Counter::slot`].
+/// A set of counters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CounterSet(pub u32);
+pub struct CounterSet(u32);
 
 impl CounterSet {
+    /// The set of `counters`.
+    pub fn of(counters: &[Counter]) -> CounterSet {
+        let mut s = CounterSet::default();
+        for &c in counters {
+            s.insert(c);
+        }
+        s
+    }
+
     pub fn insert(&mut self, c: Counter) {
         self.0 |= c.bit();
     }
@@ -126,6 +170,26 @@ impl CounterSet {
 
     pub fn is_empty(self) -> bool {
         self.0 == 0
+    }
+
+    /// The counters in either set.
+    pub fn union(self, other: CounterSet) -> CounterSet {
+        CounterSet(self.0 | other.0)
+    }
+
+    /// The counters in both sets.
+    pub fn intersection(self, other: CounterSet) -> CounterSet {
+        CounterSet(self.0 & other.0)
+    }
+
+    /// The counters of `self` that are not in `other`.
+    pub fn minus(self, other: CounterSet) -> CounterSet {
+        CounterSet(self.0 & !other.0)
+    }
+
+    /// The counters in the set, in slot order.
+    pub fn iter(self) -> impl Iterator<Item = Counter> {
+        Counter::ALL.into_iter().filter(move |&c| self.contains(c))
     }
 }
 
@@ -145,44 +209,29 @@ impl Values {
         self.slots[c.slot()] = v;
     }
 
-    /// Sets every counter to `None`.
+    /// Sets every counter to `None`: the start of every sample.
     pub fn clear(&mut self) {
         self.slots = [None; COUNTERS];
     }
-
-    /// The counters that have a value.
-    pub fn present(&self) -> CounterSet {
-        let mut s = CounterSet::default();
-        for c in Counter::ALL {
-            if self.get(c).is_some() {
-                s.insert(c);
-            }
-        }
-        s
-    }
 }
 
-/// The kernel's counters, read once per sample.
-///
-/// Implemented by the Linux source (`/proc`) and the FreeBSD source
-/// (`sysctl`); the loop and the protocol writer only see this.
-pub trait Source {
-    /// Reads every counter of one sample into `values`. Counters that are
-    /// absent or unreadable this tick are left `None`; problems are
-    /// reported through `log`, once per condition.
-    fn sample(&mut self, values: &mut Values, log: &mut crate::log::Log);
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    /// Reads the SYN-cookie setting: 0 off, 1 when the SYN queue overflows,
-    /// 2 always. `None` when it cannot be read.
-    fn syncookies(&mut self, log: &mut crate::log::Log) -> Option<i64>;
+    #[test]
+    fn slots_follow_the_order_of_all() {
+        for (i, c) in Counter::ALL.iter().enumerate() {
+            assert_eq!(c.slot(), i);
+        }
+    }
 
-    /// Whether the SYN-cookie setting can be read at all on this host.
-    fn has_syncookies(&self) -> bool;
-
-    /// The counters found at start-up; they decide which charts and
-    /// dimensions are defined.
-    fn present(&self) -> CounterSet;
-
-    /// The `module` word of a chart definition for a chart of this source.
-    fn module(&self, chart: crate::charts::ChartKind) -> &'static str;
+    #[test]
+    fn set_operations() {
+        let a = CounterSet::of(&[Counter::OutRsts, Counter::BadRsts]);
+        let b = CounterSet::of(&[Counter::OutRsts]);
+        assert_eq!(a.minus(b).iter().collect::<Vec<_>>(), [Counter::BadRsts]);
+        assert_eq!(a.union(b), a);
+        assert!(CounterSet::default().is_empty());
+    }
 }

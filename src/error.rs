@@ -28,27 +28,52 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Error::Source {
-                path,
-                reason,
-                errno,
-            } => {
-                write!(f, "{path}: {reason}")?;
-                if let Some(e) = errno {
-                    write!(f, ": {}", e.describe())?;
-                }
+            Error::Source { .. } => {
+                write!(f, "{}", Cause(*self))?;
                 f.write_str("; the plugin disables itself")
             }
             Error::BrokenPipe => f.write_str("netdata closed the output pipe"),
-            Error::Output(e) => write!(f, "cannot write to stdout: {}", e.describe()),
+            Error::Output(e) => write!(f, "cannot write to stdout: {}", e.describe().as_str()),
             Error::Setup { what, errno } => {
                 write!(f, "cannot {what}")?;
                 if let Some(e) = errno {
-                    write!(f, ": {}", e.describe())?;
+                    write!(f, ": {}", e.describe().as_str())?;
                 }
                 Ok(())
             }
         }
+    }
+}
+
+impl Error {
+    /// The message of a start-up error that does not stop the plugin: what
+    /// went wrong, without "the plugin disables itself" (what follows from
+    /// it is said by the caller).
+    pub fn without_consequence(self) -> String {
+        match self {
+            Error::Source { .. } => Cause(self).to_string(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// What went wrong with a source: `path: reason[: errno text]`.
+struct Cause(Error);
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Error::Source {
+            path,
+            reason,
+            errno,
+        } = self.0
+        {
+            write!(f, "{path}: {reason}")?;
+            if let Some(e) = errno {
+                write!(f, ": {}", e.describe().as_str())?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -22,26 +22,25 @@
 //! ...
 //! ```
 //!
-//! The loop reads each file with one `pread`, formats the whole sample into
-//! a buffer sized at start-up and sends it with one `write`: no allocation
-//! per sample. Parsing is pure (`&[u8]` in, counters out) and lives in
-//! [`proc_table`]; the platform sources only read bytes.
-#![deny(unsafe_code)]
-#![warn(missing_debug_implementations)]
+//! The loop ([`plugin`]) reads each file with one `pread`, formats the whole
+//! sample into a buffer sized at start-up ([`writer`]) and sends it with one
+//! `write`: no allocation per sample. Parsing is pure (`&[u8]` in, counters
+//! out: [`linux::proc_table`], [`freebsd::tcpstat`]); the platform sources
+//! ([`source`]) only read bytes. `unsafe` lives in [`sys`] alone.
+
+/// The plugin's name as netdata knows it (its file name in `plugins.d`).
+pub const PLUGIN: &str = "tcp_resets.plugin";
 
 pub mod charts;
 pub mod cli;
 pub mod counters;
 pub mod error;
-#[cfg(target_os = "freebsd")]
 pub mod freebsd;
-#[cfg(target_os = "linux")]
 pub mod linux;
 pub mod log;
 pub mod plugin;
-pub mod proc_table;
-pub mod schedule;
-pub mod stop;
+pub(crate) mod schedule;
+pub mod source;
 pub mod sys;
-pub mod tcpstat;
-pub mod writer;
+pub mod wait;
+pub(crate) mod writer;

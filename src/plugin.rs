@@ -1,20 +1,18 @@
 //! The sampling loop: read, format, write once, wait; nothing in it
 //! allocates.
 
-use std::os::fd::RawFd;
-
-use crate::charts::{ChartKind, Charts};
-use crate::counters::{Source, Values};
+use crate::charts::{ChartKind, Charts, CHART_KINDS};
+use crate::counters::Values;
 use crate::error::Error;
 use crate::log::Log;
-use crate::schedule::Schedule;
-use crate::stop::{Stop, Waiter};
-use crate::sys;
+use crate::schedule::{self, Next, Schedule};
+use crate::source::{Inventory, Source};
+use crate::wait::{Stop, Waiter};
 use crate::writer::Writer;
 
-/// Netdata 1.41 and later stop a plugin that writes nothing for 120 s; with
-/// a longer interval the plugin writes an empty line this often.
-pub const KEEPALIVE_US: u64 = 60_000_000;
+/// The line that tells netdata not to restart the plugin, written when it
+/// cannot run on this host.
+pub const DISABLE: &str = crate::writer::DISABLE;
 
 /// The SYN-cookie setting is re-read at least this often, so that a change
 /// by an administrator shows without a restart.
@@ -25,6 +23,8 @@ pub const SETTING_REFRESH_S: u64 = 10;
 #[derive(Debug)]
 pub struct Plugin<S: Source> {
     source: S,
+    syncookies: bool,
+    modules: [&'static str; CHART_KINDS],
     charts: Charts,
     writer: Writer,
     values: Values,
@@ -35,10 +35,11 @@ pub struct Plugin<S: Source> {
 }
 
 impl<S: Source> Plugin<S> {
-    /// Prepares the charts for `source`. Fails when the resets chart would
-    /// have no dimension (the caller then disables the plugin).
-    pub fn new(source: S, update_every: u64) -> Result<Plugin<S>, Error> {
-        let charts = Charts::new(source.present(), update_every);
+    /// Prepares the charts for what `source` found at start-up. Fails when
+    /// the resets chart would have no dimension (the caller then disables
+    /// the plugin).
+    pub fn new(source: S, found: Inventory, update_every: u64) -> Result<Plugin<S>, Error> {
+        let charts = Charts::new(found.present, update_every);
         if !charts.has(ChartKind::Resets) {
             return Err(Error::Source {
                 path: "the kernel's counters",
@@ -46,20 +47,17 @@ impl<S: Source> Plugin<S> {
                 errno: None,
             });
         }
-        let capacity = charts.worst_case_len(|k| source.module(k)) * 2;
+        let capacity = charts.worst_case_len(&found.modules) * 2;
         Ok(Plugin {
             source,
+            syncookies: found.syncookies,
+            modules: found.modules,
             charts,
             writer: Writer::with_capacity(capacity),
             values: Values::default(),
             samples: 0,
             refresh: SETTING_REFRESH_S.div_ceil(update_every.max(1)),
         })
-    }
-
-    /// The charts defined on this host.
-    pub fn charts(&self) -> &Charts {
-        &self.charts
     }
 
     /// The output buffer's fixed capacity.
@@ -72,16 +70,13 @@ impl<S: Source> Plugin<S> {
     /// time since the previous sample, `None` for the first.
     pub fn sample(&mut self, microseconds: Option<u64>, log: &mut Log) -> &[u8] {
         self.writer.clear();
-        let first = self.samples == 0;
-        let setting = if self.samples % self.refresh == 0 && self.source.has_syncookies() {
+        let setting = if self.syncookies && self.samples.is_multiple_of(self.refresh) {
             self.source.syncookies(log)
         } else {
             None
         };
-        if first {
-            let source = &self.source;
-            self.charts
-                .define(&mut self.writer, |k| source.module(k), setting);
+        if self.samples == 0 {
+            self.charts.define(&mut self.writer, &self.modules, setting);
         }
         self.values.clear();
         self.source.sample(&mut self.values, log);
@@ -93,54 +88,44 @@ impl<S: Source> Plugin<S> {
 }
 
 /// Runs the loop until a reason to stop: samples on the schedule, each
-/// written to `out` with one write.
+/// written with one write, and a keepalive line when the schedule asks.
 pub fn run<S: Source>(
     plugin: &mut Plugin<S>,
     update_every: u64,
     iterations: Option<u64>,
     waiter: &mut Waiter,
-    out: RawFd,
     log: &mut Log,
 ) -> Result<Stop, Error> {
     let mut schedule = Schedule::new(update_every);
-    let keepalive = schedule.step_us() > KEEPALIVE_US;
-    let mut last_output = sys::monotonic_us();
     let mut written: u64 = 0;
     loop {
-        loop {
-            if waiter.signalled() {
-                return Ok(Stop::Signal);
-            }
-            let mono = sys::monotonic_us();
-            let mut wait = schedule.wait_us(sys::realtime_us(), mono);
-            if wait == 0 {
-                break;
-            }
-            if keepalive {
-                let due = last_output + KEEPALIVE_US;
-                if mono >= due {
-                    if let Some(stop) = waiter.write(out, b"\n")? {
-                        return Ok(stop);
-                    }
-                    last_output = mono;
-                    continue;
+        if waiter.signalled() {
+            return Ok(Stop::Signal);
+        }
+        let (wall, mono) = schedule::clocks();
+        match schedule.next(wall, mono) {
+            Next::Wait(us) => {
+                if let Some(stop) = waiter.wait(us) {
+                    return Ok(stop);
                 }
-                wait = wait.min(due - mono);
             }
-            if let Some(stop) = waiter.wait(wait) {
-                return Ok(stop);
+            Next::Keepalive => {
+                if let Some(stop) = waiter.write(b"\n")? {
+                    return Ok(stop);
+                }
+                schedule.kept_alive(mono);
             }
-        }
-        let mono = sys::monotonic_us();
-        let since = schedule.sampled(sys::realtime_us(), mono);
-        let bytes = plugin.sample(since, log);
-        if let Some(stop) = waiter.write(out, bytes)? {
-            return Ok(stop);
-        }
-        last_output = mono;
-        written += 1;
-        if Some(written) == iterations {
-            return Ok(Stop::Iterations);
+            Next::Sample => {
+                let since = schedule.sampled(wall, mono);
+                let bytes = plugin.sample(since, log);
+                if let Some(stop) = waiter.write(bytes)? {
+                    return Ok(stop);
+                }
+                written += 1;
+                if Some(written) == iterations {
+                    return Ok(Stop::Iterations);
+                }
+            }
         }
     }
 }

@@ -7,8 +7,40 @@
 //! so that a wall clock stepping back or forward neither stalls sampling for
 //! more than two intervals nor fires a burst of catch-up samples.
 //!
-//! The schedule is pure: it is given both clocks' readings and answers how
-//! long to wait, so tests drive it with made-up clocks.
+//! Netdata 1.41 and later end a plugin that writes nothing for 120 s; with
+//! an interval above a minute the schedule also asks for an empty line
+//! (which every netdata version skips) once a minute between samples.
+//!
+//! The schedule is pure: it is given both clocks' readings and answers what
+//! to do next, so tests drive it with made-up clocks.
+
+use std::sync::OnceLock;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// The wall clock (µs since the Unix epoch) and the monotonic clock (µs
+/// since the first call), read now. Both come from the vDSO: no syscall.
+pub fn clocks() -> (u64, u64) {
+    static START: OnceLock<Instant> = OnceLock::new();
+    let start = *START.get_or_init(Instant::now);
+    let wall = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64);
+    (wall, start.elapsed().as_micros() as u64)
+}
+
+/// With an interval longer than this, an empty line is written this often.
+pub const KEEPALIVE_US: u64 = 60_000_000;
+
+/// What the loop does next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Take a sample now.
+    Sample,
+    /// Write the keepalive line now.
+    Keepalive,
+    /// Sleep this many microseconds (at most one interval), then ask again.
+    Wait(u64),
+}
 
 /// The sampling schedule.
 #[derive(Clone, Copy, Debug)]
@@ -18,21 +50,46 @@ pub struct Schedule {
     next_wall: u64,
     /// The monotonic time (µs) of the previous sample.
     last_mono: Option<u64>,
+    /// The monotonic time (µs) of the last output, when keepalives are due.
+    last_output: Option<u64>,
 }
 
 impl Schedule {
     /// A schedule of one sample every `interval_s` seconds (at least 1).
     pub fn new(interval_s: u64) -> Schedule {
+        let step = interval_s.max(1) * 1_000_000;
         Schedule {
-            step: interval_s.max(1) * 1_000_000,
+            step,
             next_wall: 0,
             last_mono: None,
+            last_output: (step > KEEPALIVE_US).then_some(0),
         }
     }
 
     /// The interval in microseconds.
+    #[cfg(test)]
     pub fn step_us(&self) -> u64 {
         self.step
+    }
+
+    /// What to do next, given the wall and monotonic clocks now.
+    pub fn next(&mut self, wall: u64, mono: u64) -> Next {
+        let wait = self.wait_us(wall, mono);
+        if wait == 0 {
+            return Next::Sample;
+        }
+        match self.last_output {
+            Some(last) if mono >= last.saturating_add(KEEPALIVE_US) => Next::Keepalive,
+            Some(last) => Next::Wait(wait.min(last + KEEPALIVE_US - mono)),
+            None => Next::Wait(wait),
+        }
+    }
+
+    /// Records that the keepalive line was written at `mono`.
+    pub fn kept_alive(&mut self, mono: u64) {
+        if self.last_output.is_some() {
+            self.last_output = Some(mono);
+        }
     }
 
     /// The first multiple of the interval strictly after `wall`.
@@ -43,7 +100,7 @@ impl Schedule {
     /// How many microseconds to wait before the next sample, given the wall
     /// and monotonic clocks now; 0 means sample now. Never more than one
     /// interval.
-    pub fn wait_us(&mut self, wall: u64, mono: u64) -> u64 {
+    fn wait_us(&mut self, wall: u64, mono: u64) -> u64 {
         let Some(last) = self.last_mono else {
             return 0;
         };
@@ -73,6 +130,7 @@ impl Schedule {
         self.next_wall = self.align_after(wall);
         let since = self.last_mono.map(|l| mono.saturating_sub(l));
         self.last_mono = Some(mono);
+        self.kept_alive(mono);
         since
     }
 }
@@ -100,17 +158,20 @@ mod tests {
         while mono < 5 * S + total {
             offset += jump(mono);
             let wall = (mono as i64 + offset) as u64;
-            let w = s.wait_us(wall, mono);
-            assert!(w <= s.step_us(), "wait {w} longer than an interval");
-            if w == 0 {
-                s.sampled(wall, mono);
-                samples.push((wall, mono));
-                waits = 0;
-                mono += 137; // the sample takes a little time
-            } else {
-                waits += 1;
-                assert!(waits < 4, "busy loop at mono {mono}");
-                mono += w;
+            match s.next(wall, mono) {
+                Next::Sample => {
+                    s.sampled(wall, mono);
+                    samples.push((wall, mono));
+                    waits = 0;
+                    mono += 137; // the sample takes a little time
+                }
+                Next::Wait(w) => {
+                    assert!(w <= s.step_us(), "wait {w} longer than an interval");
+                    waits += 1;
+                    assert!(waits < 4, "busy loop at mono {mono}");
+                    mono += w;
+                }
+                Next::Keepalive => unreachable!("interval of at most a minute"),
             }
         }
         samples
@@ -160,10 +221,77 @@ mod tests {
     #[test]
     fn first_sample_is_immediate_then_aligned() {
         let mut s = Schedule::new(10);
-        assert_eq!(s.wait_us(123 * S + 4, 1), 0);
+        assert_eq!(s.next(123 * S + 4, 1), Next::Sample);
         assert_eq!(s.sampled(123 * S + 4, 1), None);
-        assert_eq!(s.wait_us(123 * S + 4, 1), 7 * S - 4);
+        assert_eq!(s.next(123 * S + 4, 1), Next::Wait(7 * S - 4));
         assert_eq!(s.sampled(130 * S, 7 * S), Some(7 * S - 1));
+    }
+
+    /// Drives the schedule like the loop does for `total` µs; returns the
+    /// monotonic times of samples and of keepalives.
+    fn outputs(interval: u64, total: u64) -> (Vec<u64>, Vec<u64>) {
+        let mut s = Schedule::new(interval);
+        let start_wall = 1_700_000_000 * S + 123_456;
+        let mut mono = 5 * S;
+        let (mut samples, mut keepalives) = (Vec::new(), Vec::new());
+        while mono < 5 * S + total {
+            let wall = start_wall + mono;
+            match s.next(wall, mono) {
+                Next::Sample => {
+                    s.sampled(wall, mono);
+                    samples.push(mono);
+                    mono += 137;
+                }
+                Next::Keepalive => {
+                    s.kept_alive(mono);
+                    keepalives.push(mono);
+                    mono += 11;
+                }
+                Next::Wait(w) => {
+                    assert!(w > 0 && w <= s.step_us(), "wait {w}");
+                    mono += w;
+                }
+            }
+        }
+        (samples, keepalives)
+    }
+
+    #[test]
+    fn long_interval_writes_a_keepalive_every_minute_between_samples() {
+        let (samples, keepalives) = outputs(600, 1800 * S);
+        assert!((3..=4).contains(&samples.len()), "{samples:?}");
+        let mut all: Vec<u64> = samples.iter().chain(&keepalives).copied().collect();
+        all.sort_unstable();
+        // Never more than a minute (plus the sample's own time) of silence.
+        for w in all.windows(2) {
+            assert!(
+                w[1] - w[0] <= KEEPALIVE_US + 200,
+                "{} µs silent",
+                w[1] - w[0]
+            );
+        }
+        // ... and no keepalive sooner than a minute after any output.
+        for k in &keepalives {
+            let before = all.iter().filter(|&&t| t < *k).max().unwrap();
+            assert!(
+                k - before >= KEEPALIVE_US,
+                "keepalive {} µs after output",
+                k - before
+            );
+        }
+        assert!(keepalives.len() >= 20, "{}", keepalives.len());
+    }
+
+    #[test]
+    fn no_keepalive_at_an_interval_of_a_minute_or_less() {
+        for interval in [1, 10, 60] {
+            let (samples, keepalives) = outputs(interval, 600 * S);
+            assert!(keepalives.is_empty(), "interval {interval}");
+            assert!(
+                samples.len() as u64 >= 600 / interval,
+                "interval {interval}"
+            );
+        }
     }
 
     #[test]
@@ -171,6 +299,6 @@ mod tests {
         let mut s = Schedule::new(1);
         s.sampled(100 * S, 50 * S);
         // Woken 3 µs before the boundary.
-        assert_eq!(s.wait_us(101 * S - 3, 51 * S - 3), 3);
+        assert_eq!(s.next(101 * S - 3, 51 * S - 3), Next::Wait(3));
     }
 }

@@ -2,12 +2,34 @@
 //!
 //! Like `itoa::Buffer`, a [`Writer`] owns a buffer sized once at start-up;
 //! each sample clears it, formats every line into it (numbers through
-//! `itoa`) and the caller sends it with one `write`. It never grows after
-//! start-up: [`Writer::fits`] is checked by the tests for the largest
-//! sample the charts can produce.
+//! `itoa`) and the caller sends it with one `write`. The buffer is sized
+//! for the largest sample the charts can produce (`Charts::worst_case_len`),
+//! so it never grows after start-up; the zero-allocation tests check that
+//! its capacity stays the same.
+
+/// `DISABLE`: netdata stops the plugin and does not restart it.
+pub(crate) const DISABLE: &str = "DISABLE\n";
 
 /// Netdata's parser (1.37) reads lines of at most this many bytes.
-pub const MAX_LINE: usize = 15_360;
+#[cfg(test)]
+pub(crate) const MAX_LINE: usize = 15_360;
+
+/// The words of a `CHART` line.
+#[derive(Clone, Copy, Debug)]
+pub struct Chart<'a> {
+    /// `type.id`
+    pub id: &'a str,
+    pub title: &'a str,
+    pub units: &'a str,
+    pub family: &'a str,
+    pub context: &'a str,
+    /// `line`, `area` or `stacked`.
+    pub chart_type: &'a str,
+    pub priority: u64,
+    pub update_every: u64,
+    pub plugin: &'a str,
+    pub module: &'a str,
+}
 
 /// An output buffer for protocol lines.
 #[derive(Debug)]
@@ -38,11 +60,6 @@ impl Writer {
         self.buf.capacity()
     }
 
-    /// Whether everything written so far fitted without growing.
-    pub fn fits(&self) -> bool {
-        self.buf.len() <= self.buf.capacity()
-    }
-
     fn raw(&mut self, s: &[u8]) {
         self.buf.extend_from_slice(s);
     }
@@ -67,33 +84,20 @@ impl Writer {
 
     /// `CHART type.id '' 'title' 'units' 'family' 'context' charttype
     /// priority update_every '' 'plugin' 'module'`
-    #[allow(clippy::too_many_arguments)]
-    pub fn chart(
-        &mut self,
-        id: &str,
-        title: &str,
-        units: &str,
-        family: &str,
-        context: &str,
-        chart_type: &str,
-        priority: u64,
-        update_every: u64,
-        plugin: &str,
-        module: &str,
-    ) {
+    pub fn chart(&mut self, c: &Chart<'_>) {
         self.raw(b"CHART");
-        self.word(id);
+        self.word(c.id);
         self.quoted("");
-        self.quoted(title);
-        self.quoted(units);
-        self.quoted(family);
-        self.quoted(context);
-        self.word(chart_type);
-        self.number(priority);
-        self.number(update_every);
+        self.quoted(c.title);
+        self.quoted(c.units);
+        self.quoted(c.family);
+        self.quoted(c.context);
+        self.word(c.chart_type);
+        self.number(c.priority);
+        self.number(c.update_every);
         self.quoted("");
-        self.quoted(plugin);
-        self.quoted(module);
+        self.quoted(c.plugin);
+        self.quoted(c.module);
         self.raw(b"\n");
     }
 
@@ -141,17 +145,6 @@ impl Writer {
         self.raw(b" = ");
         let mut b = itoa::Buffer::new();
         self.raw(b.format(value).as_bytes());
-        self.raw(b"\n");
-    }
-
-    /// `DISABLE`: netdata stops the plugin and does not restart it.
-    pub fn disable(&mut self) {
-        self.raw(b"DISABLE\n");
-    }
-
-    /// An empty line: output that every netdata version skips, written to
-    /// keep a plugin with a long interval from being taken for a dead one.
-    pub fn keepalive(&mut self) {
         self.raw(b"\n");
     }
 }
@@ -208,18 +201,18 @@ mod tests {
     #[test]
     fn chart_line_quotes_every_free_text_word() {
         let mut w = Writer::with_capacity(256);
-        w.chart(
-            "tcp_resets.resets",
-            "TCP resets",
-            "events/s",
-            "resets",
-            "tcp_resets.resets",
-            "line",
-            1000,
-            1,
-            "tcp_resets.plugin",
-            "proc_net_snmp",
-        );
+        w.chart(&Chart {
+            id: "tcp_resets.resets",
+            title: "TCP resets",
+            units: "events/s",
+            family: "resets",
+            context: "tcp_resets.resets",
+            chart_type: "line",
+            priority: 1000,
+            update_every: 1,
+            plugin: "tcp_resets.plugin",
+            module: "proc_net_snmp",
+        });
         assert_eq!(
             text(&w),
             "CHART tcp_resets.resets '' 'TCP resets' 'events/s' 'resets' 'tcp_resets.resets' line 1000 1 '' 'tcp_resets.plugin' 'proc_net_snmp'\n"

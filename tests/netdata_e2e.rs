@@ -358,13 +358,14 @@ fn syn_flood(port: u16, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) {
     while !stop.load(Ordering::Relaxed) {
         let mut socks = Vec::new();
         for _ in 0..200 {
-            // SAFETY: a new socket whose fd is owned by the OwnedFd at once.
+            // SAFETY: socket takes no pointers.
             #[allow(unsafe_code)]
-            let fd = unsafe {
-                let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_NONBLOCK, 0);
-                assert!(fd >= 0);
-                OwnedFd::from_raw_fd(fd)
-            };
+            let fd =
+                unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_NONBLOCK, 0) };
+            assert!(fd >= 0);
+            // SAFETY: a new socket, owned by the OwnedFd at once.
+            #[allow(unsafe_code)]
+            let fd = unsafe { OwnedFd::from_raw_fd(fd) };
             // SAFETY: connect with a valid sockaddr_in and its size.
             #[allow(unsafe_code)]
             unsafe {
@@ -394,13 +395,13 @@ fn checksum(data: &[u8], mut sum: u32) -> u16 {
 /// SYNs with arbitrary sequence numbers from `src` to `dst` on 127.0.0.1,
 /// sent on a raw socket, into the established connection between them.
 fn syn_injection(src: u16, dst: u16, d: Duration) -> u64 {
-    // SAFETY: a raw TCP socket, owned by the OwnedFd at once.
+    // SAFETY: socket takes no pointers.
     #[allow(unsafe_code)]
-    let fd = unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_TCP);
-        assert!(fd >= 0, "raw socket: {}", std::io::Error::last_os_error());
-        OwnedFd::from_raw_fd(fd)
-    };
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_RAW, libc::IPPROTO_TCP) };
+    assert!(fd >= 0, "raw socket: {}", std::io::Error::last_os_error());
+    // SAFETY: a new socket, owned by the OwnedFd at once.
+    #[allow(unsafe_code)]
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
     let to = loopback(0);
     let end = Instant::now() + d;
     let mut sent = 0u64;

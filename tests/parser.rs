@@ -7,12 +7,12 @@ mod common;
 use procfs_core::FromBufRead;
 use proptest::prelude::*;
 use tcp_resets::counters::{Counter, Values};
-use tcp_resets::linux::{parse_syncookies, TCPEXT_COLUMNS, TCP_COLUMNS};
-use tcp_resets::proc_table::{Status, Table};
+use tcp_resets::linux::proc_table::{parse_setting, Status, Table};
+use tcp_resets::linux::{TCPEXT_COUNTERS, TCP_COUNTERS};
 
 fn ours(text: &[u8]) -> Values {
     let mut v = Values::default();
-    let mut t = Table::new(b"Tcp:", TCP_COLUMNS);
+    let mut t = Table::new(b"Tcp:", TCP_COUNTERS);
     assert_eq!(t.read(text, &mut v).status, Status::Ok);
     v
 }
@@ -51,9 +51,9 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
         let mut v = Values::default();
-        Table::new(b"Tcp:", TCP_COLUMNS).read(&bytes, &mut v);
-        Table::new(b"TcpExt:", TCPEXT_COLUMNS).read(&bytes, &mut v);
-        let _ = parse_syncookies(&bytes);
+        Table::new(b"Tcp:", TCP_COUNTERS).read(&bytes, &mut v);
+        Table::new(b"TcpExt:", TCPEXT_COUNTERS).read(&bytes, &mut v);
+        let _ = parse_setting(&bytes);
     }
 
     #[test]
@@ -65,7 +65,7 @@ proptest! {
     ) {
         let text = format!("Tcp:{seps}{}\nTcp:{seps}{}\n", header.join(" "), values.join(" "));
         let mut v = Values::default();
-        let o = Table::new(b"Tcp:", TCP_COLUMNS).read(text.as_bytes(), &mut v);
+        let o = Table::new(b"Tcp:", TCP_COUNTERS).read(text.as_bytes(), &mut v);
         // Whatever comes out is either absent or exactly a word of the line.
         if let Some(n) = v.get(Counter::AttemptFails) {
             prop_assert!(values.contains(&n.to_string()), "{n} {o:?}");

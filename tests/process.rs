@@ -128,28 +128,40 @@ fn piped_into_head_ends_promptly_without_panic_text() {
     assert_eq!(out.stderr.trim(), "exit=0", "{}", out.stderr);
 }
 
-#[test]
-fn quit_on_stdin_ends_the_plugin_at_once() {
+/// Asserts that the plugin, asleep, ends with exit 0 within 100 ms of
+/// `stop(stdin)` (netdata 2.x's ways of stopping a plugin).
+fn stops_within_100ms(stop: impl FnOnce(std::process::ChildStdin)) {
     let (mut g, _rx) = sleeping("30", Stdio::piped());
-    let mut stdin = g.0.stdin.take().unwrap();
+    let stdin = g.0.stdin.take().unwrap();
     let t = Instant::now();
-    stdin.write_all(b"QUIT").unwrap();
-    let status = g.wait_for(LIMIT).expect("QUIT ignored");
+    stop(stdin);
+    let status = g.wait_for(LIMIT).expect("the plugin did not stop");
+    let took = t.elapsed();
     assert_eq!(status.code(), Some(0));
-    assert!(
-        t.elapsed() < Duration::from_millis(100),
-        "{:?}",
-        t.elapsed()
-    );
-    drop(stdin);
+    assert!(took < Duration::from_millis(100), "{took:?}");
 }
 
 #[test]
-fn closed_stdin_ends_the_plugin_at_once() {
-    let (mut g, _rx) = sleeping("30", Stdio::piped());
-    drop(g.0.stdin.take());
-    let status = g.wait_for(LIMIT).expect("EOF ignored");
-    assert_eq!(status.code(), Some(0));
+fn quit_without_a_newline_ends_the_plugin_within_100ms() {
+    // netdata 2.x writes exactly these four bytes, and keeps the pipe open.
+    let mut keep = None;
+    stops_within_100ms(|mut stdin| {
+        stdin.write_all(b"QUIT").unwrap();
+        keep = Some(stdin);
+    });
+}
+
+#[test]
+fn quit_then_eof_ends_the_plugin_within_100ms() {
+    stops_within_100ms(|mut stdin| {
+        stdin.write_all(b"QUIT").unwrap();
+        drop(stdin);
+    });
+}
+
+#[test]
+fn eof_alone_ends_the_plugin_within_100ms() {
+    stops_within_100ms(drop);
 }
 
 #[test]
@@ -225,25 +237,8 @@ fn vanished_source_leaves_values_empty_logs_once_and_recovers() {
 }
 
 #[test]
-fn long_interval_sends_an_empty_keepalive_line_every_minute() {
-    // 600 s: the next sample is at least 300 s away (half an interval), so
-    // the first line after the first sample is the keepalive, whatever the
-    // wall-clock phase.
-    let (mut g, rx) = sleeping("600", Stdio::null());
-    let t = Instant::now();
-    let line = rx
-        .next(Duration::from_secs(70))
-        .expect("nothing written for 70 s");
-    assert_eq!(line, "");
-    let took = t.elapsed();
-    assert!(took > Duration::from_secs(50), "keepalive after {took:?}");
-    g.signal(libc::SIGTERM);
-    assert_eq!(g.wait_for(LIMIT).unwrap().code(), Some(0));
-}
-
-#[test]
 fn logfmt_and_json_formats_and_level_filter() {
-    for (format, start) in [("logfmt", "time="), ("json", "{\"time\":\"")] {
+    for format in ["logfmt", "json"] {
         let mut c = plugin(
             Some(&fixture("broken-garbage")),
             &["1", "--iterations", "2"],
@@ -253,8 +248,18 @@ fn logfmt_and_json_formats_and_level_filter() {
         assert!(out.status.success());
         assert_eq!(out.stderr.lines().count(), 4, "{}", out.stderr);
         for l in out.stderr.lines() {
-            assert!(l.starts_with(start), "{l}");
-            assert!(l.contains("tcp_resets.plugin"), "{l}");
+            if format == "logfmt" {
+                assert!(l.starts_with("time=20"), "{l}");
+                assert!(
+                    l.contains(" comm=tcp_resets.plugin source=collector level=error "),
+                    "{l}"
+                );
+            } else {
+                let v: serde_json::Value = serde_json::from_str(l).expect(l);
+                assert!(v["time"].as_u64().is_some(), "{l}");
+                assert_eq!(v["comm"], "tcp_resets.plugin", "{l}");
+                assert_eq!(v["level"], 3, "{l}");
+            }
         }
     }
     let mut c = plugin(Some(&fixture("no-netstat")), &["1", "--iterations", "1"]);
@@ -289,4 +294,91 @@ fn syncookie_setting_change_shows_within_ten_seconds() {
     assert!(t.elapsed() <= Duration::from_secs(11), "{:?}", t.elapsed());
     g.signal(libc::SIGTERM);
     assert_eq!(g.wait_for(LIMIT).unwrap().code(), Some(0));
+}
+
+#[test]
+fn usage_errors_honour_netdata_log_format() {
+    for (format, check) in [("logfmt", "level=error tid="), ("json", "\"level\":3,")] {
+        let mut c = plugin(None, &["--bogus"]);
+        c.env("NETDATA_LOG_FORMAT", format);
+        let out = run(c, LIMIT);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(out.stdout, "");
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        assert!(out.stderr.contains(check), "{format}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("unknown option '--bogus'"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+/// One datagram of systemd's native journal protocol, as (key, value).
+fn journal_fields(d: &[u8]) -> Vec<(String, String)> {
+    let mut v = Vec::new();
+    let mut rest = d;
+    while !rest.is_empty() {
+        let nl = rest.iter().position(|&b| b == b'\n').expect("newline");
+        let line = &rest[..nl];
+        if let Some(eq) = line.iter().position(|&b| b == b'=') {
+            v.push((
+                String::from_utf8_lossy(&line[..eq]).into_owned(),
+                String::from_utf8_lossy(&line[eq + 1..]).into_owned(),
+            ));
+            rest = &rest[nl + 1..];
+        } else {
+            let len = u64::from_le_bytes(rest[nl + 1..nl + 9].try_into().unwrap()) as usize;
+            v.push((
+                String::from_utf8_lossy(line).into_owned(),
+                String::from_utf8_lossy(&rest[nl + 9..nl + 9 + len]).into_owned(),
+            ));
+            assert_eq!(rest[nl + 9 + len], b'\n');
+            rest = &rest[nl + 10 + len..];
+        }
+    }
+    v
+}
+
+#[test]
+fn journal_method_sends_native_entries_to_the_socket_netdata_names() {
+    use std::os::unix::net::UnixDatagram;
+    let dir = common::TempDir::new("journal");
+    let socket = dir.join("socket");
+    let journal = UnixDatagram::bind(&socket).unwrap();
+    journal
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut c = plugin(
+        Some(&fixture("broken-garbage")),
+        &["1", "--iterations", "2"],
+    );
+    c.env("NETDATA_LOG_METHOD", "journal")
+        .env("NETDATA_LOG_FORMAT", "logfmt")
+        .env("NETDATA_SYSTEMD_JOURNAL_PATH", &socket)
+        .env("NETDATA_INVOCATION_ID", "657b9a9b2ab54d338ff82285da31a0a8");
+    let out = run(c, LIMIT);
+    assert!(out.status.success());
+    assert_eq!(out.stderr, "", "everything goes to the journal");
+    let mut entries = Vec::new();
+    let mut buf = [0u8; 65536];
+    for _ in 0..4 {
+        let n = journal.recv(&mut buf).expect("a journal entry");
+        entries.push(journal_fields(&buf[..n]));
+    }
+    for e in &entries {
+        let get = |k: &str| {
+            e.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_else(|| panic!("no {k} in {e:?}"))
+        };
+        assert_eq!(get("SYSLOG_IDENTIFIER"), "tcp_resets.plugin");
+        assert_eq!(get("ND_LOG_SOURCE"), "collector");
+        assert_eq!(get("PRIORITY"), "3");
+        assert_eq!(get("INVOCATION_ID"), "657b9a9b2ab54d338ff82285da31a0a8");
+        assert!(get("MESSAGE").contains("broken-garbage/proc/"), "{e:?}");
+    }
+    journal.set_nonblocking(true).unwrap();
+    assert!(journal.recv(&mut buf).is_err(), "more than four entries");
 }

@@ -4,12 +4,12 @@
 
 mod common;
 
-use std::ffi::CString;
+use std::fs::File;
+use std::io::Write;
 
 use tcp_resets::linux::Linux;
 use tcp_resets::log::Log;
 use tcp_resets::plugin::Plugin;
-use tcp_resets::sys;
 
 use common::sys::Counting;
 
@@ -30,10 +30,9 @@ fn drive(prefix: &str, between: impl FnMut(u64)) -> u64 {
 
 fn drive_n(prefix: &str, samples: u64, mut between: impl FnMut(u64)) -> u64 {
     let mut log = Log::from_env(|_| None);
-    let source = Linux::open(prefix, &mut log).expect("open the source");
-    let mut plugin = Plugin::new(source, 1).expect("charts");
-    let null = CString::new("/dev/null").unwrap();
-    let sink = sys::open_write(&null).expect("open /dev/null");
+    let (source, found) = Linux::open(prefix, &mut log).expect("open the source");
+    let mut plugin = Plugin::new(source, found, 1).expect("charts");
+    let mut sink = File::create("/dev/null").expect("open /dev/null");
     let first = plugin.sample(None, &mut log).to_vec();
     assert!(first.starts_with(b"CHART tcp_resets.resets "));
     let capacity = plugin.capacity();
@@ -42,11 +41,10 @@ fn drive_n(prefix: &str, samples: u64, mut between: impl FnMut(u64)) -> u64 {
         between(i);
         let before = allocations();
         let bytes = plugin.sample(Some(1_000_000), &mut log);
-        sys::write_all(sink, bytes).expect("write");
+        sink.write_all(bytes).expect("write");
         made += allocations() - before;
     }
     assert_eq!(plugin.capacity(), capacity, "the output buffer grew");
-    sys::close(sink);
     made
 }
 

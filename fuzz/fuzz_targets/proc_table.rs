@@ -5,8 +5,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use tcp_resets::counters::{Counter, Values};
-use tcp_resets::linux::{parse_syncookies, TCPEXT_COLUMNS, TCP_COLUMNS};
-use tcp_resets::proc_table::{words, Table};
+use tcp_resets::linux::proc_table::{parse_setting, words, Table};
+use tcp_resets::linux::{TCPEXT_COUNTERS, TCP_COUNTERS};
 
 /// Whether some word of the input reads as `v` for the standard library's
 /// parser (the oracle).
@@ -21,8 +21,8 @@ fn appears(data: &[u8], v: u64) -> bool {
 
 fuzz_target!(|data: &[u8]| {
     let mut values = Values::default();
-    let mut tcp = Table::new(b"Tcp:", TCP_COLUMNS);
-    let mut ext = Table::new(b"TcpExt:", TCPEXT_COLUMNS);
+    let mut tcp = Table::new(b"Tcp:", TCP_COUNTERS);
+    let mut ext = Table::new(b"TcpExt:", TCPEXT_COUNTERS);
     tcp.read(data, &mut values);
     ext.read(data, &mut values);
     for c in Counter::ALL {
@@ -35,5 +35,5 @@ fuzz_target!(|data: &[u8]| {
     tcp.read(data, &mut again);
     ext.read(data, &mut again);
     assert_eq!(values, again);
-    let _ = parse_syncookies(data);
+    let _ = parse_setting(data);
 });

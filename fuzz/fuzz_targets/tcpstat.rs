@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use tcp_resets::counters::{Counter, Values};
-use tcp_resets::tcpstat::{decode, field, present, Layout, MAPPING};
+use tcp_resets::freebsd::tcpstat::{decode, field, present, Layout, MAPPING};
 
 fuzz_target!(|data: &[u8]| {
     for layout in [Layout::Before14, Layout::Since14] {

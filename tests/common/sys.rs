@@ -25,13 +25,16 @@ pub fn euid() -> u32 {
 /// Makes the command's process receive SIGKILL when the test process dies,
 /// so that nothing it starts outlives a test run that is killed.
 pub fn die_with_parent(c: &mut Command) {
+    fn die_with_parent_now() -> std::io::Result<()> {
+        // SAFETY: prctl(PR_SET_PDEATHSIG) takes a signal number and touches
+        // no memory; it is async-signal-safe.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+        Ok(())
+    }
     // SAFETY: the closure runs in the forked child before exec and only
     // calls prctl, which is async-signal-safe.
     unsafe {
-        c.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
+        c.pre_exec(die_with_parent_now);
     }
 }
 

@@ -251,14 +251,20 @@ impl Netdata {
                 std::fs::File::create(dir.join("log/stderr.log")).unwrap(),
             ))
             .process_group(0);
+        fn die_with_parent() -> std::io::Result<()> {
+            // SAFETY: prctl(PR_SET_PDEATHSIG) touches no memory and is
+            // async-signal-safe.
+            #[allow(unsafe_code)]
+            unsafe {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL)
+            };
+            Ok(())
+        }
         // SAFETY: the closure runs in the forked child before exec and only
-        // calls prctl, which is async-signal-safe.
+        // calls prctl.
         #[allow(unsafe_code)]
         unsafe {
-            c.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
+            c.pre_exec(die_with_parent);
         }
         let child = c.spawn().expect("start netdata");
         Netdata {

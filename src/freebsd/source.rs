@@ -4,17 +4,18 @@
 //!
 //! Names are resolved to MIBs once at start-up (the `sysctl` crate); each
 //! sample is one `sysctl` call into a buffer sized at start-up. All byte
-//! decoding is in [`crate::tcpstat`], which is tested on Linux.
+//! decoding is in [`super::tcpstat`], which is tested on Linux.
 //! `NETDATA_HOST_PREFIX` does not apply: sysctl has no file to prefix.
 
 use sysctl::Sysctl;
 
-use crate::charts::ChartKind;
-use crate::counters::{Counter, CounterSet, Source, Values};
+use super::tcpstat;
+use crate::charts::CHART_KINDS;
+use crate::counters::{Counter, Values};
 use crate::error::Error;
-use crate::log::{Health, Log, Watch};
+use crate::log::Log;
+use crate::source::{Condition, Inventory, Source, Trouble, Watch};
 use crate::sys;
-use crate::tcpstat;
 
 /// The statistics sysctl.
 pub const STATS: &str = "net.inet.tcp.stats";
@@ -57,16 +58,23 @@ pub struct FreeBsd {
     syncookies_only: Option<Vec<libc::c_int>>,
     buf: Box<[u8]>,
     layout: tcpstat::Layout,
-    present: CounterSet,
     stats_watch: Watch,
     cookies_watch: Watch,
+}
+
+/// The condition of a read that failed with `e`, or went well.
+fn condition(r: Result<(), sys::Errno>) -> Condition {
+    Condition {
+        trouble: r.err().map(Trouble::Unreadable),
+        ..Condition::default()
+    }
 }
 
 impl FreeBsd {
     /// Resolves the sysctls and sizes the buffer. Fails, for the plugin to
     /// disable itself, when the statistics cannot be read or lack the
     /// resets chart's counters.
-    pub fn open(log: &mut Log) -> Result<FreeBsd, Error> {
+    pub fn open(log: &mut Log) -> Result<(FreeBsd, Inventory), Error> {
         let osreldate = mib(OSRELDATE)
             .ok()
             .and_then(|m| read_int(&m).ok().flatten());
@@ -107,68 +115,42 @@ impl FreeBsd {
                 ": not found; the tcp_syncookies variable is not sent",
             ]);
         }
-        Ok(FreeBsd {
+        let inventory = Inventory {
+            present,
+            syncookies: syncookies.is_some(),
+            modules: [STATS; CHART_KINDS],
+        };
+        let source = FreeBsd {
             stats,
             syncookies,
             syncookies_only,
             buf,
             layout,
-            present,
             stats_watch: Watch::new(STATS),
             cookies_watch: Watch::new(SYNCOOKIES),
-        })
+        };
+        Ok((source, inventory))
     }
 }
 
 impl Source for FreeBsd {
     fn sample(&mut self, values: &mut Values, log: &mut Log) {
-        match sys::sysctl_read(&self.stats, &mut self.buf) {
-            Ok(n) => {
-                tcpstat::decode(&self.buf[..n], self.layout, values);
-                self.stats_watch.report(log, Health::Good, &[]);
-            }
-            Err(e) => {
-                self.stats_watch.report(
-                    log,
-                    Health::Unreadable,
-                    &["cannot be read: ", e.describe()],
-                );
-            }
+        let read = sys::sysctl_read(&self.stats, &mut self.buf);
+        if let Ok(n) = read {
+            tcpstat::decode(&self.buf[..n], self.layout, values);
         }
+        self.stats_watch.note(log, condition(read.map(|_| ())));
     }
 
     fn syncookies(&mut self, log: &mut Log) -> Option<i64> {
-        let on = match read_int(self.syncookies.as_deref()?) {
-            Ok(v) => {
-                self.cookies_watch.report(log, Health::Good, &[]);
-                v
-            }
-            Err(e) => {
-                self.cookies_watch.report(
-                    log,
-                    Health::Unreadable,
-                    &["cannot be read: ", e.describe()],
-                );
-                None
-            }
-        };
+        let read = read_int(self.syncookies.as_deref()?);
+        self.cookies_watch
+            .note(log, condition(read.as_ref().map(|_| ()).map_err(|e| *e)));
         // Older releases have no syncookies_only: it then counts as off.
         let only = self
             .syncookies_only
             .as_deref()
             .and_then(|m| read_int(m).ok().flatten());
-        tcpstat::syncookie_mode(on, only)
-    }
-
-    fn has_syncookies(&self) -> bool {
-        self.syncookies.is_some()
-    }
-
-    fn present(&self) -> CounterSet {
-        self.present
-    }
-
-    fn module(&self, _chart: ChartKind) -> &'static str {
-        STATS
+        tcpstat::syncookie_mode(read.ok().flatten(), only)
     }
 }

@@ -1,4 +1,4 @@
-//! Waiting between samples, and the reasons to stop.
+//! Waiting between samples, writing samples, and the reasons to stop.
 //!
 //! One `ppoll` is both the sleep and the watch: on a self-pipe that the
 //! SIGTERM/SIGINT/SIGHUP handlers write to (so a signal ends the sleep at
@@ -7,13 +7,16 @@
 //! a plugin), and on stdout when it is a pipe (an error there means netdata
 //! has gone).
 
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::fs::FileTypeExt;
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::error::Error;
-use crate::sys::{self, FdKind};
+use crate::sys::{self, Errno, Watched};
 
 /// Why the plugin stops without an error (exit 0).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,29 +34,46 @@ pub enum Stop {
 }
 
 /// The signals that stop the plugin.
-pub const SIGNALS: [i32; 3] = [libc::SIGTERM, libc::SIGINT, libc::SIGHUP];
+const SIGNALS: [i32; 3] = [libc::SIGTERM, libc::SIGINT, libc::SIGHUP];
 
 const SIG: usize = 0;
 const STDIN: usize = 1;
 const STDOUT: usize = 2;
 const QUIT: &[u8] = b"QUIT";
 
-/// Sleeps until a deadline or a reason to stop.
+/// Sleeps until a deadline or a reason to stop, and writes the output.
 #[derive(Debug)]
 pub struct Waiter {
     flag: Arc<AtomicBool>,
     wake: UnixStream,
-    stdin: Option<RawFd>,
-    stdout: Option<RawFd>,
+    /// stdin, when it is a pipe or a socket.
+    stdin: Option<File>,
+    /// stdout, where samples are written.
+    out: File,
+    /// Whether stdout is a pipe or socket, watched for its reader leaving.
+    watch_out: bool,
     /// How much of `QUIT` the bytes read from stdin so far end with.
     quit_matched: usize,
+}
+
+/// Whether `f` is a pipe or a socket, where readable data or EOF means
+/// something (a terminal, /dev/null or a file does not).
+fn is_stream(f: &File) -> bool {
+    f.metadata()
+        .is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_socket())
+}
+
+/// A `File` on a duplicate of `fd`, so that reading and writing go through
+/// `std` without taking ownership of the process's own descriptor.
+fn dup(fd: BorrowedFd<'_>) -> std::io::Result<File> {
+    fd.try_clone_to_owned().map(File::from)
 }
 
 impl Waiter {
     /// Installs the signal handlers and decides what to watch: `stdin` only
     /// when it is a pipe or socket (a terminal or /dev/null is ignored, so
     /// a person running the plugin by hand does not see it stop by itself).
-    pub fn new(stdin: RawFd, stdout: RawFd) -> Result<Waiter, Error> {
+    pub fn new(stdin: BorrowedFd<'_>, stdout: BorrowedFd<'_>) -> Result<Waiter, Error> {
         let setup = |what| {
             move |e: std::io::Error| Error::Setup {
                 what,
@@ -80,12 +100,15 @@ impl Waiter {
                 errno: Some(e),
             })?;
         }
-        let stream = |fd| (sys::fd_kind(fd) == FdKind::Stream).then_some(fd);
+        let out = dup(stdout).map_err(setup("duplicate stdout"))?;
+        // An unreadable stdin tells nothing: it is simply not watched.
+        let stdin = dup(stdin).ok().filter(is_stream);
         Ok(Waiter {
             flag,
             wake,
-            stdin: stream(stdin),
-            stdout: stream(stdout),
+            stdin,
+            watch_out: is_stream(&out),
+            out,
             quit_matched: 0,
         })
     }
@@ -95,14 +118,23 @@ impl Waiter {
         self.flag.load(Ordering::Relaxed)
     }
 
-    /// Writes all of `bytes` to `fd` (stdout). `Some(Stop::Signal)` when a
-    /// stop signal ended a write blocked on a reader that stopped reading.
-    pub fn write(&self, fd: RawFd, bytes: &[u8]) -> Result<Option<Stop>, Error> {
-        match sys::write_all_unless(fd, bytes, || self.signalled()) {
-            Ok(()) => Ok(None),
-            Err(e) if e == sys::Errno::INTR => Ok(Some(Stop::Signal)),
-            Err(e) => Err(e.into()),
+    /// Writes all of `bytes` to stdout, retrying short writes.
+    /// `Some(Stop::Signal)` when a stop signal ended a write blocked on a
+    /// reader that stopped reading (the handlers do not restart it).
+    pub fn write(&self, mut bytes: &[u8]) -> Result<Option<Stop>, Error> {
+        while !bytes.is_empty() {
+            match (&self.out).write(bytes) {
+                Ok(0) => return Err(Error::Output(Errno(libc::EIO))),
+                Ok(n) => bytes = &bytes[n..],
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                    if self.signalled() {
+                        return Ok(Some(Stop::Signal));
+                    }
+                }
+                Err(e) => return Err(Errno::of(&e).into()),
+            }
         }
+        Ok(None)
     }
 
     /// Waits up to `timeout_us`. `Some` when the plugin must stop.
@@ -110,11 +142,26 @@ impl Waiter {
         if self.signalled() {
             return Some(Stop::Signal);
         }
-        let fds = [Some(self.wake.as_raw_fd()), self.stdin, self.stdout];
-        let ready = sys::wait(&fds, &[false, false, true], timeout_us);
+        let ready = sys::wait(
+            [
+                Some(Watched {
+                    fd: self.wake.as_fd(),
+                    input: true,
+                }),
+                self.stdin.as_ref().map(|f| Watched {
+                    fd: f.as_fd(),
+                    input: true,
+                }),
+                self.watch_out.then(|| Watched {
+                    fd: self.out.as_fd(),
+                    input: false,
+                }),
+            ],
+            timeout_us,
+        );
         if ready[SIG].input {
             let mut drain = [0u8; 16];
-            while matches!(sys::read(self.wake.as_raw_fd(), &mut drain), Ok(n) if n > 0) {}
+            while matches!((&self.wake).read(&mut drain), Ok(n) if n > 0) {}
         }
         if self.signalled() {
             return Some(Stop::Signal);
@@ -131,9 +178,8 @@ impl Waiter {
     }
 
     fn read_stdin(&mut self) -> Option<Stop> {
-        let fd = self.stdin?;
         let mut buf = [0u8; 256];
-        match sys::read(fd, &mut buf) {
+        match self.stdin.as_ref()?.read(&mut buf) {
             Ok(0) => Some(Stop::StdinClosed),
             Ok(n) => {
                 for &b in &buf[..n] {
@@ -148,7 +194,14 @@ impl Waiter {
                 }
                 None
             }
-            Err(e) if e == sys::Errno::INTR || e == sys::Errno::AGAIN => None,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::Interrupted | std::io::ErrorKind::WouldBlock
+                ) =>
+            {
+                None
+            }
             Err(_) => {
                 // An unreadable stdin tells nothing; stop watching it.
                 self.stdin = None;

@@ -12,16 +12,20 @@
 //! Columns are found by name, never by position: kernels append columns over
 //! the years and older ones lack some. Names are resolved once and again only
 //! when the header line changes (netdata calls this idea ARL). A wanted
-//! column missing from the header is absent, not an error.
+//! column missing from the header is absent, not an error. The column names
+//! are the counters' own names ([`Counter::name`]).
+//!
+//! The one-number files of `/proc/sys` are parsed here too
+//! ([`parse_setting`]).
 
 use crate::counters::{Counter, CounterSet, Values};
 
 /// The most columns one [`Table`] can want.
-pub const MAX_WANTED: usize = 16;
+const MAX_WANTED: usize = 16;
 
 /// One section's two lines, each without its prefix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Section<'a> {
+pub(crate) struct Section<'a> {
     /// The column names.
     pub header: &'a [u8],
     /// The values; `None` when the header is not followed by a values line.
@@ -32,7 +36,7 @@ pub struct Section<'a> {
 ///
 /// `prefix` includes the colon (`b"Tcp:"`), so `Tcp:` never matches
 /// `TcpExt:`. A later, stray line with the same prefix is ignored.
-pub fn find_section<'a>(text: &'a [u8], prefix: &[u8]) -> Option<Section<'a>> {
+pub(crate) fn find_section<'a>(text: &'a [u8], prefix: &[u8]) -> Option<Section<'a>> {
     let mut lines = text.split(|&b| b == b'\n');
     while let Some(line) = lines.next() {
         if let Some(header) = labelled(line, prefix) {
@@ -93,6 +97,17 @@ pub fn parse_i64(word: &[u8]) -> Option<i64> {
     }
 }
 
+/// Parses a `/proc/sys` setting that holds one integer (`"1\n"`):
+/// surrounding whitespace is fine, anything else is `None`.
+pub fn parse_setting(text: &[u8]) -> Option<i64> {
+    let mut words = words(text).flat_map(|w| w.split(|&b| b == b'\n'));
+    let first = words.find(|w| !w.is_empty())?;
+    if words.any(|w| !w.is_empty()) {
+        return None;
+    }
+    parse_i64(first)
+}
+
 /// Room kept for a copy of the header line, reserved at start-up. Linux
 /// 6.x's `TcpExt:` header is about 2.2 KiB. A longer header (never seen) is
 /// not stored and is then resolved again on every read: slower, still
@@ -120,15 +135,13 @@ pub struct Outcome {
     /// Wanted columns present in the header whose value was not a number
     /// (garbage, a sign, or past `u64::MAX`).
     pub bad: CounterSet,
-    /// The header differed from the previous read and was resolved again.
-    pub resolved: bool,
 }
 
 /// A section of a `/proc/net` table and the counters wanted from it.
 #[derive(Clone, Debug)]
 pub struct Table {
     prefix: &'static [u8],
-    wanted: &'static [(&'static str, Counter)],
+    wanted: &'static [Counter],
     /// Wanted columns found in the header: (column index, counter), sorted
     /// by column index.
     map: [(usize, Counter); MAX_WANTED],
@@ -140,6 +153,9 @@ pub struct Table {
     header: Vec<u8>,
     /// Whether `header` holds the last resolved header.
     stored: bool,
+    /// How often the header was resolved (for the tests).
+    #[cfg(test)]
+    resolutions: u32,
 }
 
 impl Table {
@@ -148,7 +164,7 @@ impl Table {
     /// # Panics
     /// When more than [`MAX_WANTED`] columns are wanted (a programming
     /// error, caught by the tests of every table the plugin defines).
-    pub fn new(prefix: &'static [u8], wanted: &'static [(&'static str, Counter)]) -> Table {
+    pub fn new(prefix: &'static [u8], wanted: &'static [Counter]) -> Table {
         assert!(wanted.len() <= MAX_WANTED, "too many wanted columns");
         Table {
             prefix,
@@ -158,16 +174,9 @@ impl Table {
             columns: 0,
             header: Vec::with_capacity(HEADER_CAPACITY),
             stored: false,
+            #[cfg(test)]
+            resolutions: 0,
         }
-    }
-
-    /// The counters this table can ever provide.
-    pub fn wanted(&self) -> CounterSet {
-        let mut s = CounterSet::default();
-        for &(_, c) in self.wanted {
-            s.insert(c);
-        }
-        s
     }
 
     /// The wanted counters found in the last header resolved.
@@ -180,6 +189,10 @@ impl Table {
     }
 
     fn resolve(&mut self, header: &[u8]) {
+        #[cfg(test)]
+        {
+            self.resolutions += 1;
+        }
         self.mapped = 0;
         self.columns = 0;
         for (i, name) in words(header).enumerate() {
@@ -187,8 +200,8 @@ impl Table {
             let found = self
                 .wanted
                 .iter()
-                .find(|(n, _)| n.as_bytes() == name)
-                .map(|&(_, c)| c);
+                .find(|c| c.name().as_bytes() == name)
+                .copied();
             if let Some(c) = found {
                 let seen = self.map[..self.mapped].iter().any(|&(_, m)| m == c);
                 if !seen && self.mapped < MAX_WANTED {
@@ -205,16 +218,13 @@ impl Table {
     }
 
     /// Reads this table's counters from the text of the whole file into
-    /// `values`. Every wanted counter is written: a value, or `None` when it
-    /// is absent or unreadable this time.
+    /// `values`: the counters found get their value, or `None` when it is
+    /// not a counter; nothing else is written (the caller starts every
+    /// sample with empty values).
     pub fn read(&mut self, text: &[u8], values: &mut Values) -> Outcome {
-        for &(_, c) in self.wanted {
-            values.set(c, None);
-        }
         let mut out = Outcome {
             status: Status::Ok,
             bad: CounterSet::default(),
-            resolved: false,
         };
         let Some(section) = find_section(text, self.prefix) else {
             out.status = Status::NoSection;
@@ -222,7 +232,6 @@ impl Table {
         };
         if !self.stored || section.header != self.header.as_slice() {
             self.resolve(section.header);
-            out.resolved = true;
         }
         let Some(line) = section.values else {
             out.status = Status::NoValues;
@@ -277,10 +286,10 @@ TcpExt: 1
         assert_eq!(ok.values, Some(&b" 1\r"[..]));
     }
 
-    const TCP: &[(&str, Counter)] = &[
-        ("AttemptFails", Counter::AttemptFails),
-        ("EstabResets", Counter::EstabResets),
-        ("OutRsts", Counter::OutRsts),
+    const TCP: &[Counter] = &[
+        Counter::AttemptFails,
+        Counter::EstabResets,
+        Counter::OutRsts,
     ];
 
     fn read(text: &str) -> (Outcome, Values) {
@@ -355,17 +364,13 @@ TcpExt: 1
     fn header_is_resolved_again_only_when_it_changes() {
         let mut t = Table::new(b"Tcp:", TCP);
         let mut v = Values::default();
-        assert!(
-            t.read(b"Tcp: OutRsts AttemptFails\nTcp: 1 2\n", &mut v)
-                .resolved
-        );
-        assert!(
-            !t.read(b"Tcp: OutRsts AttemptFails\nTcp: 3 4\n", &mut v)
-                .resolved
-        );
+        t.read(b"Tcp: OutRsts AttemptFails\nTcp: 1 2\n", &mut v);
+        assert_eq!(t.resolutions, 1);
+        t.read(b"Tcp: OutRsts AttemptFails\nTcp: 3 4\n", &mut v);
+        assert_eq!(t.resolutions, 1);
         assert_eq!(v.get(Counter::AttemptFails), Some(4));
-        let o = t.read(b"Tcp: AttemptFails OutRsts\nTcp: 5 6\n", &mut v);
-        assert!(o.resolved);
+        t.read(b"Tcp: AttemptFails OutRsts\nTcp: 5 6\n", &mut v);
+        assert_eq!(t.resolutions, 2);
         assert_eq!(v.get(Counter::AttemptFails), Some(5));
         assert_eq!(v.get(Counter::OutRsts), Some(6));
     }
@@ -378,10 +383,10 @@ TcpExt: 1
             "0 ".repeat(HEADER_CAPACITY / 4 + 1)
         );
         let mut t = Table::new(b"Tcp:", TCP);
-        for _ in 0..2 {
+        for n in 1..=2 {
             let mut v = Values::default();
-            let o = t.read(text.as_bytes(), &mut v);
-            assert!(o.resolved);
+            t.read(text.as_bytes(), &mut v);
+            assert_eq!(t.resolutions, n);
             assert_eq!(v.get(Counter::AttemptFails), Some(9));
         }
     }
@@ -395,6 +400,16 @@ TcpExt: 1
         let (o, v) = read("Tcp: MaxConn AttemptFails\nTcp: -1 3\n");
         assert_eq!(o.status, Status::Ok);
         assert_eq!(v.get(Counter::AttemptFails), Some(3));
+    }
+
+    #[test]
+    fn setting_file() {
+        assert_eq!(parse_setting(b"1\n"), Some(1));
+        assert_eq!(parse_setting(b"0"), Some(0));
+        assert_eq!(parse_setting(b" 2 \n"), Some(2));
+        assert_eq!(parse_setting(b""), None);
+        assert_eq!(parse_setting(b"1 2\n"), None);
+        assert_eq!(parse_setting(b"on\n"), None);
     }
 
     #[test]

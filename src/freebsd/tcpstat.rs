@@ -11,6 +11,7 @@
 //! tests can feed it byte buffers.
 
 use crate::counters::{Counter, CounterSet, Values};
+
 /// `tcps_drops`: connections dropped.
 pub const TCPS_DROPS: usize = 3;
 /// `tcps_conndrops`: embryonic connections dropped.

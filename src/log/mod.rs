@@ -1,0 +1,424 @@
+//! Logging where and how netdata expects a plugin's messages.
+//!
+//! Netdata 2.x tells a plugin how to log with environment variables
+//! (`src/libnetdata/log/nd_log-config.c`, `nd_log_set_user_settings()`):
+//!
+//! - `NETDATA_LOG_METHOD`: `journal` (systemd's native datagram protocol,
+//!   the fields netdata's own plugins send), `syslog` (a datagram to
+//!   `/dev/log`) or `stderr`. Without it, as libnetdata does, the journal
+//!   when `JOURNAL_STREAM` says stderr is connected to it, else stderr.
+//! - `NETDATA_LOG_FORMAT`: `logfmt` or `json` for stderr (`journal` means
+//!   logfmt there). Netdata 1.37 sets none of these and copies stderr into
+//!   its `error.log`: without a format, lines are plain text prefixed with
+//!   the plugin's name, which also reads best in a terminal.
+//! - `NETDATA_LOG_LEVEL`: messages below it are dropped (default `info`).
+//!
+//! Every message is formatted in fixed buffers on the stack and sent with
+//! one `write` or `send`: logging never allocates. Callers log a condition
+//! when it starts and ends, not on every sample (see [`crate::source`]).
+
+mod render;
+mod sink;
+
+use std::io::Write;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use render::Buf;
+pub(crate) use render::Format;
+use sink::Sink;
+
+/// Severity, in netdata's (syslog's) order, most severe first; the value
+/// is the syslog priority.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Emergency = 0,
+    Alert = 1,
+    Critical = 2,
+    Error = 3,
+    Warning = 4,
+    Notice = 5,
+    Info = 6,
+    Debug = 7,
+}
+
+impl Level {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Level::Emergency => "emergency",
+            Level::Alert => "alert",
+            Level::Critical => "critical",
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Notice => "notice",
+            Level::Info => "info",
+            Level::Debug => "debug",
+        }
+    }
+
+    /// Reads a level name as netdata writes them (also the short syslog
+    /// forms); `None` for anything else.
+    pub fn parse(s: &str) -> Option<Level> {
+        let l = s.trim();
+        let is = |n: &str| l.eq_ignore_ascii_case(n);
+        Some(if is("emergency") || is("emerg") {
+            Level::Emergency
+        } else if is("alert") {
+            Level::Alert
+        } else if is("critical") || is("crit") {
+            Level::Critical
+        } else if is("error") || is("err") {
+            Level::Error
+        } else if is("warning") || is("warn") {
+            Level::Warning
+        } else if is("notice") {
+            Level::Notice
+        } else if is("info") {
+            Level::Info
+        } else if is("debug") {
+            Level::Debug
+        } else {
+            return None;
+        })
+    }
+}
+
+/// The longest message text kept; longer ones are cut.
+const MESSAGE: usize = 1024;
+/// Room for one rendered line or datagram: the message, escaped (up to six
+/// bytes per byte in JSON), and the fields around it.
+const LINE: usize = 8 * 1024;
+
+/// The logger.
+#[derive(Debug)]
+pub struct Log {
+    min: Level,
+    format: Format,
+    sink: Sink,
+    /// `NETDATA_INVOCATION_ID`, compact lowercase hex (journal only).
+    invocation: Option<[u8; 32]>,
+}
+
+fn now_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+impl Log {
+    /// A logger configured from netdata's environment variables, looked up
+    /// with `get`.
+    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Log {
+        let min = get("NETDATA_LOG_LEVEL")
+            .and_then(|v| Level::parse(&v))
+            .unwrap_or(Level::Info);
+        let format = match get("NETDATA_LOG_FORMAT").as_deref().map(str::trim) {
+            Some("logfmt" | "journal") => Format::Logfmt,
+            Some("json") => Format::Json,
+            _ => Format::Plain,
+        };
+        let sink = Sink::from_env(&get);
+        let invocation = get("NETDATA_INVOCATION_ID").and_then(|v| {
+            let mut id = [0u8; 32];
+            let mut n = 0;
+            for b in v.bytes().filter(|b| *b != b'-') {
+                if n == 32 || !b.is_ascii_hexdigit() {
+                    return None;
+                }
+                id[n] = b.to_ascii_lowercase();
+                n += 1;
+            }
+            (n == 32).then_some(id)
+        });
+        Log {
+            min,
+            // The journal fallback writes logfmt unless json was asked for.
+            format: match (&sink, format) {
+                (Sink::Journal(_), Format::Plain) => Format::Logfmt,
+                _ => format,
+            },
+            sink,
+            invocation,
+        }
+    }
+
+    /// Whether messages go to the journal (its socket was found).
+    pub fn to_journal(&self) -> bool {
+        matches!(self.sink, Sink::Journal(_))
+    }
+
+    /// Whether a message at `level` would be written.
+    pub fn enabled(&self, level: Level) -> bool {
+        level <= self.min
+    }
+
+    /// Logs the concatenation of `parts` at `level`, as one line (or one
+    /// journal entry).
+    pub fn log(&mut self, level: Level, parts: &[&str]) {
+        if !self.enabled(level) {
+            return;
+        }
+        let mut msg: Buf<MESSAGE> = Buf::new();
+        for p in parts {
+            msg.push(p.as_bytes());
+        }
+        self.emit(level, msg.as_bytes());
+    }
+
+    fn emit(&mut self, level: Level, msg: &[u8]) {
+        let now = now_us();
+        let mut out: Buf<LINE> = Buf::new();
+        match &self.sink {
+            Sink::Journal(sock) => {
+                render::journal_entry(&mut out, level, msg, self.invocation.as_ref());
+                if sock.send(out.as_bytes()).is_ok() {
+                    return;
+                }
+                // As libnetdata does: this message goes to stderr instead.
+                out = Buf::new();
+                render::line(&mut out, self.format, level, msg, now);
+                write_stderr(out.as_bytes());
+            }
+            Sink::Syslog(sock, facility) => {
+                render::syslog(&mut out, *facility, level, msg, now);
+                // Like syslog(3): nowhere to report a failure.
+                let _ = sock.send(out.as_bytes());
+            }
+            Sink::Stderr => {
+                render::line(&mut out, self.format, level, msg, now);
+                write_stderr(out.as_bytes());
+            }
+            #[cfg(test)]
+            Sink::Memory(_) => {
+                render::line(&mut out, self.format, level, msg, now);
+                if let Sink::Memory(v) = &mut self.sink {
+                    v.extend_from_slice(out.as_bytes());
+                }
+            }
+        }
+    }
+
+    /// A logger that keeps its plain lines in memory, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn memory_for_tests() -> Log {
+        Log {
+            min: Level::Info,
+            format: Format::Plain,
+            sink: Sink::Memory(Vec::new()),
+            invocation: None,
+        }
+    }
+
+    /// What a [`Log::memory_for_tests`] logger has written.
+    #[cfg(test)]
+    pub(crate) fn memory_text(&self) -> String {
+        match &self.sink {
+            Sink::Memory(v) => String::from_utf8(v.clone()).unwrap(),
+            _ => String::new(),
+        }
+    }
+
+    pub fn error(&mut self, parts: &[&str]) {
+        self.log(Level::Error, parts);
+    }
+
+    pub fn warning(&mut self, parts: &[&str]) {
+        self.log(Level::Warning, parts);
+    }
+
+    pub fn info(&mut self, parts: &[&str]) {
+        self.log(Level::Info, parts);
+    }
+
+    /// A command-line mistake: for a person at a terminal (no netdata
+    /// format asked for) `tcp_resets: <message>`, otherwise an error in the
+    /// format and to the place netdata asked for.
+    pub fn usage_error(&mut self, msg: &str) {
+        if matches!(self.sink, Sink::Stderr) && self.format == Format::Plain {
+            let mut out: Buf<LINE> = Buf::new();
+            out.push(b"tcp_resets: ");
+            out.push(msg.as_bytes());
+            out.push(b"\n");
+            write_stderr(out.as_bytes());
+        } else {
+            self.emit(Level::Error, msg.as_bytes());
+        }
+    }
+}
+
+/// One `write` of a whole line; a failing stderr cannot be reported anywhere.
+fn write_stderr(bytes: &[u8]) {
+    let _ = std::io::stderr().lock().write_all(bytes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sink::{connect, facility, JOURNAL_SOCKETS};
+    use super::*;
+    use std::os::unix::net::UnixDatagram;
+    use std::path::Path;
+
+    fn memory(min: Level, format: Format) -> Log {
+        Log {
+            min,
+            format,
+            sink: Sink::Memory(Vec::new()),
+            invocation: None,
+        }
+    }
+
+    fn out(l: &Log) -> String {
+        match &l.sink {
+            Sink::Memory(v) => String::from_utf8(v.clone()).unwrap(),
+            _ => unreachable!(),
+        }
+    }
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            vars.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    /// Parses one datagram of systemd's native journal protocol.
+    fn journal_fields(d: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let mut v = Vec::new();
+        let mut rest = d;
+        while !rest.is_empty() {
+            let nl = rest.iter().position(|&b| b == b'\n').unwrap();
+            let line = &rest[..nl];
+            if let Some(eq) = line.iter().position(|&b| b == b'=') {
+                v.push((
+                    String::from_utf8(line[..eq].to_vec()).unwrap(),
+                    line[eq + 1..].to_vec(),
+                ));
+                rest = &rest[nl + 1..];
+            } else {
+                let key = String::from_utf8(line.to_vec()).unwrap();
+                let len = u64::from_le_bytes(rest[nl + 1..nl + 9].try_into().unwrap()) as usize;
+                let value = rest[nl + 9..nl + 9 + len].to_vec();
+                assert_eq!(rest[nl + 9 + len], b'\n');
+                v.push((key, value));
+                rest = &rest[nl + 10 + len..];
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn messages_below_the_level_are_dropped() {
+        let mut l = memory(Level::Error, Format::Plain);
+        l.info(&["hidden"]);
+        l.warning(&["hidden"]);
+        l.error(&["shown"]);
+        assert_eq!(out(&l), "tcp_resets.plugin: error: shown\n");
+    }
+
+    #[test]
+    fn level_names_as_netdata_writes_them() {
+        assert_eq!(Level::parse("ERROR"), Some(Level::Error));
+        assert_eq!(Level::parse("warn"), Some(Level::Warning));
+        assert_eq!(Level::parse("debug"), Some(Level::Debug));
+        assert_eq!(Level::parse("loud"), None);
+    }
+
+    #[test]
+    fn overlong_messages_are_cut_to_one_line() {
+        let mut l = memory(Level::Info, Format::Plain);
+        l.error(&[&"x".repeat(5000)]);
+        let s = out(&l);
+        assert_eq!(s.len(), "tcp_resets.plugin: error: ".len() + MESSAGE + 1);
+        assert!(s.ends_with('\n'));
+    }
+
+    #[test]
+    fn journal_entries_carry_netdata_fields_and_binary_safe_values() {
+        let dir = std::env::temp_dir().join(format!("tcp_resets-journal-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let sock = dir.join("socket");
+        let server = UnixDatagram::bind(&sock).unwrap();
+        let path = sock.to_str().unwrap();
+        let vars = [
+            ("NETDATA_LOG_METHOD", "journal"),
+            ("NETDATA_LOG_FORMAT", "logfmt"),
+            ("NETDATA_SYSTEMD_JOURNAL_PATH", path),
+            (
+                "NETDATA_INVOCATION_ID",
+                "657B9A9B-2AB5-4D33-8FF8-2285DA31A0A8",
+            ),
+        ];
+        let mut l = Log::from_env(env(&vars));
+        assert!(l.to_journal());
+        l.warning(&["two\nlines"]);
+        let mut d = [0u8; 4096];
+        let n = server.recv(&mut d).unwrap();
+        let f = journal_fields(&d[..n]);
+        let keys: Vec<&str> = f.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "SYSLOG_IDENTIFIER",
+                "ND_LOG_SOURCE",
+                "PRIORITY",
+                "INVOCATION_ID",
+                "TID",
+                "MESSAGE"
+            ]
+        );
+        assert_eq!(f[0].1, b"tcp_resets.plugin");
+        assert_eq!(f[1].1, b"collector");
+        assert_eq!(f[2].1, b"4");
+        assert_eq!(f[3].1, b"657b9a9b2ab54d338ff82285da31a0a8");
+        assert_eq!(f[5].1, b"two\nlines");
+        // The journal went away: the message is written to stderr instead
+        // (seen here as no panic and no datagram).
+        drop(server);
+        l.error(&["after"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn journal_without_a_socket_falls_back_to_stderr() {
+        let vars = [
+            ("NETDATA_LOG_METHOD", "journal"),
+            ("NETDATA_SYSTEMD_JOURNAL_PATH", "/nonexistent/socket"),
+            ("NETDATA_HOST_PREFIX", "/nonexistent"),
+        ];
+        let l = Log::from_env(env(&vars));
+        // This machine may have a journald; only without one is stderr used.
+        if !Path::new(JOURNAL_SOCKETS[0]).exists() && !Path::new(JOURNAL_SOCKETS[1]).exists() {
+            assert!(!l.to_journal());
+            assert_eq!(l.format, Format::Plain);
+        }
+    }
+
+    #[test]
+    fn syslog_datagram_is_pri_ident_pid_and_logfmt() {
+        let dir = std::env::temp_dir().join(format!("tcp_resets-syslog-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let sock = dir.join("log");
+        let server = UnixDatagram::bind(&sock).unwrap();
+        let mut l = Log {
+            min: Level::Info,
+            format: Format::Plain,
+            sink: Sink::Syslog(connect(&sock).unwrap(), facility(Some("local3"))),
+            invocation: None,
+        };
+        l.warning(&["queue full"]);
+        let mut d = [0u8; 4096];
+        let n = server.recv(&mut d).unwrap();
+        let s = std::str::from_utf8(&d[..n]).unwrap();
+        let head = format!("<156>tcp_resets.plugin[{}]: time=", std::process::id());
+        assert!(s.starts_with(&head), "{s}");
+        assert!(
+            s.ends_with(" level=warning tid=") || s.contains("msg=\"queue full\""),
+            "{s}"
+        );
+        assert!(!s.ends_with('\n'));
+        assert_eq!(facility(Some("bogus")), 3);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
