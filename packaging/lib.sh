@@ -7,6 +7,9 @@
 #   crate_version                  [package] version of Cargo.toml
 #   check_freebsd_elf FILE         a FreeBSD x86-64 executable that needs only
 #                                  FREEBSD_BASE_LIBS (dies otherwise)
+#   freebsd_pkg_available          whether pkg(8) can be had (no side effect)
+#   freebsd_pkg_tool               the path of pkg(8), built on first use
+#   pkg8 ARGS...                   that pkg(8), told which FreeBSD to pretend
 
 die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 note() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
@@ -53,4 +56,43 @@ check_freebsd_elf() {
         ((ok)) || die "$bin needs $lib, not a FreeBSD base library (${FREEBSD_BASE_LIBS[*]})"
     done
     note "$bin: FreeBSD x86-64 executable, needs only ${needed//$'\n'/ }"
+}
+
+# --- FreeBSD's pkg(8) --------------------------------------------------------
+
+# The FreeBSD release the packages are for (the cross-build's target).
+FREEBSD_ABI=FreeBSD:14:amd64
+FREEBSD_OSVERSION=1400000
+
+# pkg(8): $FREEBSD_PKG if set, the system's on FreeBSD, else the Linux build
+# of pkg 2.8.4 that ../shared/freebsd-pkg/install.sh makes (outside this
+# repository; it builds in about 90 s the first time, then only prints the
+# path).
+FREEBSD_PKG_INSTALLER=../shared/freebsd-pkg/install.sh
+
+freebsd_pkg_available() {
+    [[ -n ${FREEBSD_PKG:-} || $(uname -s) == FreeBSD || -f $FREEBSD_PKG_INSTALLER ]]
+}
+
+freebsd_pkg_tool() {
+    local p
+    if [[ -n ${FREEBSD_PKG:-} ]]; then
+        p=$FREEBSD_PKG
+    elif [[ $(uname -s) == FreeBSD ]]; then
+        p=$(command -v pkg) || die "pkg(8) not found on this FreeBSD host"
+    elif [[ -f $FREEBSD_PKG_INSTALLER ]]; then
+        p=$(bash "$FREEBSD_PKG_INSTALLER" | tail -n 1) \
+            || die "$FREEBSD_PKG_INSTALLER failed"
+    else
+        die "pkg(8) not found: no $FREEBSD_PKG_INSTALLER (set FREEBSD_PKG to a pkg binary)"
+    fi
+    [[ -x $p ]] || die "pkg(8) '$p' is not an executable"
+    printf '%s\n' "$p"
+}
+
+# Runs pkg(8) from $PKG (set PKG=$(freebsd_pkg_tool) first) as for the
+# FreeBSD release above (on Linux, pkg refuses a package whose ABI is not
+# the host's unless told), for at most PKG_TIMEOUT seconds (300).
+pkg8() {
+    timeout "${PKG_TIMEOUT:-300}" "$PKG" -o ABI="$FREEBSD_ABI" -o OSVERSION="$FREEBSD_OSVERSION" "$@"
 }

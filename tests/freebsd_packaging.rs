@@ -1,10 +1,13 @@
-//! The FreeBSD packaging under packaging/freebsd/: the port's crate list
-//! and version against Cargo.lock and Cargo.toml, and the `.pkg` that
-//! packaging/freebsd/build-pkg.sh makes from the cross-built binary.
+//! The FreeBSD packaging under packaging/freebsd/: the port's crate list,
+//! version and metadata against Cargo.lock, Cargo.toml and the Porter's
+//! Handbook rules that can be checked without a ports tree, and the `.pkg`
+//! that packaging/freebsd/build-pkg.sh makes with FreeBSD's pkg(8), checked
+//! by pkg(8) itself (packaging/freebsd/test-pkg.sh).
 //!
-//! The `.pkg` check needs the cross-built package and bsdtar, zstd and
-//! readelf; without them it says so and skips, unless REQUIRE_TOOLS=1,
-//! which turns the skip into a failure (so CI must run the FreeBSD step,
+//! The `.pkg` check needs the package and pkg(8) (on Linux, built by
+//! ../shared/freebsd-pkg/install.sh beside the checkout) and readelf;
+//! without them it says so and skips, unless REQUIRE_TOOLS=1, which turns
+//! the skip into a failure (so CI must run the FreeBSD step,
 //! packaging/freebsd/cross-build.sh and build-pkg.sh, before `cargo test`).
 
 use std::path::{Path, PathBuf};
@@ -245,19 +248,34 @@ fn on_path(tool: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Whether packaging/lib.sh can find pkg(8), without building it.
+fn pkg_tool_available() -> bool {
+    Command::new("bash")
+        .arg("-c")
+        .arg(". packaging/lib.sh && freebsd_pkg_available")
+        .current_dir(root())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
 #[test]
-fn freebsd_pkg_is_valid() {
+fn freebsd_pkg_passes_pkg_own_checks() {
     let pkg = root().join(format!(
         "target/freebsd/pkg/netdata-plugin-tcp-resets-{}.pkg",
         cargo_version()
     ));
-    let tools = ["bsdtar", "zstd", "readelf", "python3"]
-        .iter()
-        .all(|t| on_path(t));
     if !have(
-        tools,
-        "bsdtar, zstd, readelf or python3",
-        "apt-get install libarchive-tools zstd binutils python3",
+        on_path("readelf") && on_path("timeout"),
+        "readelf or timeout",
+        "apt-get install binutils coreutils",
+    ) {
+        return;
+    }
+    if !have(
+        pkg_tool_available(),
+        "FreeBSD's pkg(8)",
+        "../shared/freebsd-pkg/install.sh beside the checkout, or FREEBSD_PKG",
     ) {
         return;
     }
@@ -269,13 +287,13 @@ fn freebsd_pkg_is_valid() {
         return;
     }
     let out = Command::new("bash")
-        .arg(root().join("packaging/freebsd/check-pkg.sh"))
+        .arg(root().join("packaging/freebsd/test-pkg.sh"))
         .arg(&pkg)
         .output()
         .expect("cannot run bash");
     assert!(
         out.status.success(),
-        "check-pkg.sh rejected {}:\n{}",
+        "test-pkg.sh (pkg(8)'s checks) rejected {}:\n{}",
         pkg.display(),
         String::from_utf8_lossy(&out.stderr)
     );

@@ -29,10 +29,8 @@ BIN="$OUT/$TARGET/release/tcp_resets"
 APT_TIMEOUT=${APT_TIMEOUT:-900}
 
 # --- Debian packages ---------------------------------------------------
-# libarchive-tools and zstd are for build-pkg.sh/check-pkg.sh; installing
-# them here keeps apt in one place.
 PKGS=(rustc-web cargo-web rust-web-src rust-web-clippy python3 python3-venv
-    file binutils libarchive-tools zstd)
+    file binutils)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' \
