@@ -1,10 +1,13 @@
-//! The FreeBSD packaging under packaging/freebsd/: the port's crate list
-//! and version against Cargo.lock and Cargo.toml, and the `.pkg` that
-//! packaging/freebsd/build-pkg.sh makes from the cross-built binary.
+//! The FreeBSD packaging under packaging/freebsd/: the port's crate list,
+//! version and metadata against Cargo.lock, Cargo.toml and the Porter's
+//! Handbook rules that can be checked without a ports tree, and the `.pkg`
+//! that packaging/freebsd/build-pkg.sh makes with FreeBSD's pkg(8), checked
+//! by pkg(8) itself (packaging/freebsd/test-pkg.sh).
 //!
-//! The `.pkg` check needs the cross-built package and bsdtar, zstd and
-//! readelf; without them it says so and skips, unless REQUIRE_TOOLS=1,
-//! which turns the skip into a failure (so CI must run the FreeBSD step,
+//! The `.pkg` check needs the package and pkg(8) (on Linux, built by
+//! ../shared/freebsd-pkg/install.sh beside the checkout) and readelf;
+//! without them it says so and skips, unless REQUIRE_TOOLS=1, which turns
+//! the skip into a failure (so CI must run the FreeBSD step,
 //! packaging/freebsd/cross-build.sh and build-pkg.sh, before `cargo test`).
 
 use std::path::{Path, PathBuf};
@@ -121,7 +124,8 @@ fn port_version_and_metadata_match_the_crate() {
         ("LICENSE", "GPLv3+"),
         ("USES", "cargo"),
         ("CARGO_INSTALL", "no"),
-        ("RUN_DEPENDS", "netdata>0:net-mgmt/netdata"),
+        // Why 1.37.0: the comment above RUN_DEPENDS in the Makefile.
+        ("RUN_DEPENDS", "netdata>=1.37.0:net-mgmt/netdata"),
     ] {
         assert_eq!(
             make_var(&makefile, var).as_deref(),
@@ -140,9 +144,88 @@ fn port_version_and_metadata_match_the_crate() {
             "the Makefile does not install {path}"
         );
     }
+    // PORTDOCS are not listed in pkg-plist (the framework adds them).
+    assert!(
+        !plist.contains("share/doc"),
+        "pkg-plist lists docs; they belong in PORTDOCS"
+    );
+    let mut sorted: Vec<&str> = plist.lines().collect();
+    sorted.sort_unstable();
+    assert_eq!(
+        plist.lines().collect::<Vec<_>>(),
+        sorted,
+        "pkg-plist is not sorted"
+    );
     // Every installed source file exists in the tree.
-    for src in ["health.d/tcp_resets_plugin.conf", "README.md"] {
+    for src in [
+        "health.d/tcp_resets_plugin.conf",
+        "health.d/tcp_resets_troubleshooting.md",
+        "README.md",
+    ] {
         assert!(root().join(src).is_file(), "{src} is missing");
+    }
+    assert_eq!(
+        make_var(&makefile, "PORTDOCS").as_deref(),
+        Some("README.md tcp_resets_troubleshooting.md")
+    );
+}
+
+/// The Porter's Handbook rules for COMMENT, MAINTAINER, WWW and pkg-descr
+/// that need no ports tree (portlint is not available on Linux).
+#[test]
+fn port_metadata_follows_the_porters_handbook() {
+    let makefile = read(&format!("{PORT}/Makefile"));
+    let comment = make_var(&makefile, "COMMENT").expect("COMMENT");
+    let first = comment.chars().next().unwrap();
+    assert!(
+        first.is_uppercase(),
+        "COMMENT starts with a capital: {comment}"
+    );
+    assert!(!comment.ends_with('.'), "COMMENT has no final period");
+    assert!(
+        comment.chars().count() <= 70,
+        "COMMENT is at most 70 characters"
+    );
+    for article in ["A ", "An ", "The "] {
+        assert!(
+            !comment.starts_with(article),
+            "COMMENT starts without an article"
+        );
+    }
+    assert!(
+        !comment.to_lowercase().contains("netdata-plugin-tcp-resets"),
+        "COMMENT does not repeat the port's name"
+    );
+    // One address, no name or comment part.
+    let maintainer = make_var(&makefile, "MAINTAINER").expect("MAINTAINER");
+    let (user, host) = maintainer
+        .split_once('@')
+        .expect("MAINTAINER is an address");
+    assert!(
+        !user.is_empty() && host.contains('.') && !maintainer.contains([' ', '<', '>', ',', '(']),
+        "MAINTAINER is one plain address: {maintainer}"
+    );
+    let www = make_var(&makefile, "WWW").expect("WWW");
+    assert!(
+        www.starts_with("https://") && !www.contains(' '),
+        "WWW is one https URL: {www}"
+    );
+    // pkg-descr: the description only (WWW lives in the Makefile), lines
+    // of at most 80 columns.
+    let descr = read(&format!("{PORT}/pkg-descr"));
+    for line in descr.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "pkg-descr line over 80 columns: {line}"
+        );
+        assert!(!line.starts_with("WWW:"), "pkg-descr has a WWW: line");
+    }
+    // No trailing blanks.
+    for line in makefile.lines() {
+        assert!(
+            !line.ends_with([' ', '\t']),
+            "trailing blank in the Makefile: {line:?}"
+        );
     }
 }
 
@@ -165,19 +248,34 @@ fn on_path(tool: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Whether packaging/lib.sh can find pkg(8), without building it.
+fn pkg_tool_available() -> bool {
+    Command::new("bash")
+        .arg("-c")
+        .arg(". packaging/lib.sh && freebsd_pkg_available")
+        .current_dir(root())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
 #[test]
-fn freebsd_pkg_is_valid() {
+fn freebsd_pkg_passes_pkg_own_checks() {
     let pkg = root().join(format!(
         "target/freebsd/pkg/netdata-plugin-tcp-resets-{}.pkg",
         cargo_version()
     ));
-    let tools = ["bsdtar", "zstd", "readelf", "python3"]
-        .iter()
-        .all(|t| on_path(t));
     if !have(
-        tools,
-        "bsdtar, zstd, readelf or python3",
-        "apt-get install libarchive-tools zstd binutils python3",
+        on_path("readelf") && on_path("timeout"),
+        "readelf or timeout",
+        "apt-get install binutils coreutils",
+    ) {
+        return;
+    }
+    if !have(
+        pkg_tool_available(),
+        "FreeBSD's pkg(8)",
+        "../shared/freebsd-pkg/install.sh beside the checkout, or FREEBSD_PKG",
     ) {
         return;
     }
@@ -189,13 +287,13 @@ fn freebsd_pkg_is_valid() {
         return;
     }
     let out = Command::new("bash")
-        .arg(root().join("packaging/freebsd/check-pkg.sh"))
+        .arg(root().join("packaging/freebsd/test-pkg.sh"))
         .arg(&pkg)
         .output()
         .expect("cannot run bash");
     assert!(
         out.status.success(),
-        "check-pkg.sh rejected {}:\n{}",
+        "test-pkg.sh (pkg(8)'s checks) rejected {}:\n{}",
         pkg.display(),
         String::from_utf8_lossy(&out.stderr)
     );

@@ -7,6 +7,8 @@
 #   packaging/debian/test-deb.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=packaging/lib.sh
+. packaging/lib.sh
 
 PKG=netdata-plugin-tcp-resets
 fail() { echo "test-deb: FAIL: $*" >&2; exit 1; }
@@ -18,8 +20,22 @@ command -v lintian >/dev/null || fail "lintian is not installed"
 command -v cargo-deb >/dev/null || fail "cargo-deb is not installed (cargo install cargo-deb)"
 
 note "building the package"
-deb=$(cargo deb 2>/dev/null | tail -n 1)
+# cargo deb prints the package's path last; on failure its output (the
+# build's errors) is shown before the one-line reason.
+build_log=$(mktemp /tmp/test-deb-build.XXXXXX)
+if ! cargo deb >"$build_log" 2>&1; then
+    cat "$build_log" >&2
+    rm -f "$build_log"
+    fail "cargo deb failed (its output is above)"
+fi
+deb=$(grep -E '\.deb$' "$build_log" | tail -n 1 || true)
+rm -f "$build_log"
 [ -f "$deb" ] || fail "cargo deb produced no package"
+version=$(crate_version)
+case $(dpkg-deb -f "$deb" Version) in
+    "$version" | "$version"-*) ;;
+    *) fail "$deb has version $(dpkg-deb -f "$deb" Version), not Cargo.toml's $version" ;;
+esac
 note "built $deb"
 
 note "lintian"

@@ -1,40 +1,61 @@
 #!/usr/bin/env bash
-# Builds the FreeBSD package target/freebsd/pkg/netdata-plugin-tcp-resets-<version>.pkg
-# from the cross-built binary (packaging/freebsd/cross-build.sh).
+# Makes the FreeBSD package target/freebsd/pkg/netdata-plugin-tcp-resets-<version>.pkg
+# with FreeBSD's own `pkg create`, from the port in
+# packaging/freebsd/net-mgmt/netdata-plugin-tcp-resets, the way the ports
+# framework packages a port:
+#   - a staging tree as the port's do-install makes it: the plugin with
+#     INSTALL_PROGRAM's mode 0555, the alarms and the docs (PORTDOCS, in
+#     share/doc/<PORTNAME>) with INSTALL_DATA's 0444;
+#   - one file list, the plist: the port's pkg-plist plus its PORTDOCS,
+#     owned root:wheel; it must name exactly the staged files;
+#   - the metadata (+MANIFEST without files, +DESC, +DISPLAY) from the
+#     port's Makefile, pkg-descr and pkg-message.
+# pkg records each file's checksum, owner, group, mode and time stamp. The
+# same commands run on Linux (pkg 2.8.4 built by ../shared/freebsd-pkg) and
+# on FreeBSD (the system's pkg). The output is deterministic: every time
+# stamp is SOURCE_DATE_EPOCH, or else the last commit's time.
 #
-# On Linux it writes the package format of pkg(8) 1.17+ itself: a pax tar,
-# zstd-compressed, whose first members are +COMPACT_MANIFEST and +MANIFEST
-# (compact JSON as libpkg emits them), then the files under their absolute
-# paths, owned root:wheel (uid 0, gid 0). The output is deterministic:
-# every time stamp is SOURCE_DATE_EPOCH, or else the last commit's time.
-# On FreeBSD it stages the same files and runs `pkg create`.
-#
-# Environment overrides (for inputs that do not exist yet, never commit
-# placeholders): FREEBSD_BIN, HEALTH_CONF, TROUBLESHOOTING_MD, README_MD;
-# NETDATA_DEP_VERSION (the netdata version recorded in deps, default
-# "0": pkg resolves the dependency by name and origin).
+# Environment: FREEBSD_BIN (the plugin binary; default the cross-build's,
+# packaging/freebsd/cross-build.sh), FREEBSD_PKG (a pkg binary to use).
+# Prints the package's path.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=packaging/lib.sh
+. packaging/lib.sh
 
-die() { printf 'build-pkg.sh: error: %s\n' "$*" >&2; exit 1; }
-
-NAME=netdata-plugin-tcp-resets
-ORIGIN=net-mgmt/$NAME
-PORT=packaging/freebsd/$ORIGIN
+PORT=packaging/freebsd/net-mgmt/netdata-plugin-tcp-resets
 PREFIX=/usr/local
-ABI=FreeBSD:14:amd64
-ARCH=freebsd:14:x86:64
-VERSION=$(sed -n '/^\[package\]/,/^\[/s/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
-[[ -n $VERSION ]] || die "cannot read the version from Cargo.toml"
-
 FREEBSD_BIN=${FREEBSD_BIN:-target/freebsd/x86_64-unknown-freebsd/release/tcp_resets}
-HEALTH_CONF=${HEALTH_CONF:-health.d/tcp_resets_plugin.conf}
-TROUBLESHOOTING_MD=${TROUBLESHOOTING_MD:-health.d/tcp_resets_troubleshooting.md}
-README_MD=${README_MD:-README.md}
-NETDATA_DEP_VERSION=${NETDATA_DEP_VERSION:-0}
-[[ -f $FREEBSD_BIN ]] || die "$FREEBSD_BIN not found: run packaging/freebsd/cross-build.sh first"
-for f in "$HEALTH_CONF" "$TROUBLESHOOTING_MD" "$README_MD" "$PORT/pkg-descr" "$PORT/pkg-message"; do
-    [[ -f $f ]] || die "$f not found"
+OUTDIR=target/freebsd/pkg
+
+# --- The port's metadata ---------------------------------------------------
+# VAR= value lines of the port's Makefile (one line each there).
+make_var() {
+    sed -n "s/^$1=[[:space:]]*//p" "$PORT/Makefile" | head -n 1
+}
+NAME=$(make_var PORTNAME)
+VERSION=$(make_var DISTVERSION)
+ORIGIN=$(make_var CATEGORIES | cut -d' ' -f1)/$NAME
+COMMENT=$(make_var COMMENT)
+MAINTAINER=$(make_var MAINTAINER)
+WWW=$(make_var WWW)
+LICENSE=$(make_var LICENSE)
+CATEGORIES=$(make_var CATEGORIES)
+RUN_DEPENDS=$(make_var RUN_DEPENDS)
+PORTDOCS=$(make_var PORTDOCS)
+for v in NAME VERSION COMMENT MAINTAINER WWW LICENSE CATEGORIES RUN_DEPENDS PORTDOCS; do
+    [[ -n ${!v} ]] || die "$PORT/Makefile sets no ${v/NAME/PORTNAME}"
+done
+CRATE_VERSION=$(crate_version)
+[[ $VERSION == "$CRATE_VERSION" ]] \
+    || die "$PORT/Makefile has DISTVERSION $VERSION, Cargo.toml has version $CRATE_VERSION"
+# One dependency, name>=version:origin; pkg records its name, origin and
+# version (the ports framework records the version it built against).
+[[ $RUN_DEPENDS =~ ^([a-z0-9_-]+)\>=([0-9][0-9A-Za-z._,]*):([a-z0-9-]+/[A-Za-z0-9_.+-]+)$ ]] \
+    || die "RUN_DEPENDS '$RUN_DEPENDS' is not one name>=version:origin"
+DEP_NAME=${BASH_REMATCH[1]} DEP_VERSION=${BASH_REMATCH[2]} DEP_ORIGIN=${BASH_REMATCH[3]}
+for f in pkg-descr pkg-message pkg-plist; do
+    [[ -f $PORT/$f ]] || die "$PORT/$f not found"
 done
 
 if [[ -n ${SOURCE_DATE_EPOCH:-} ]]; then
@@ -45,135 +66,91 @@ else
 fi
 [[ $MTIME =~ ^[0-9]+$ ]] || die "SOURCE_DATE_EPOCH '$MTIME' is not a number of seconds"
 
-OUTDIR=target/freebsd/pkg
-OUT=$OUTDIR/$NAME-$VERSION.pkg
-STAGE=$OUTDIR/stage
-rm -rf "$STAGE"
-mkdir -p "$STAGE"
+PKG=$(freebsd_pkg_tool)
 
-# Files: path in the package, source, mode.
-FILES=(
-    "$PREFIX/libexec/netdata/plugins.d/tcp_resets.plugin|$FREEBSD_BIN|0755"
-    "$PREFIX/lib/netdata/conf.d/health.d/tcp_resets_plugin.conf|$HEALTH_CONF|0644"
-    "$PREFIX/share/doc/$NAME/README.md|$README_MD|0644"
-    "$PREFIX/share/doc/$NAME/tcp_resets_troubleshooting.md|$TROUBLESHOOTING_MD|0644"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+STAGE=$work/stage META=$work/meta PLIST=$work/plist
+mkdir -p "$STAGE$PREFIX" "$META"
+
+# --- Staging, as the port's do-install ---------------------------------------
+# Path under PREFIX, source in this tree, mode.
+DOCSDIR=share/doc/$NAME
+STAGED=(
+    "libexec/netdata/plugins.d/tcp_resets.plugin|$FREEBSD_BIN|0555"
+    "lib/netdata/conf.d/health.d/tcp_resets_plugin.conf|health.d/tcp_resets_plugin.conf|0444"
+    "$DOCSDIR/README.md|README.md|0444"
+    "$DOCSDIR/tcp_resets_troubleshooting.md|health.d/tcp_resets_troubleshooting.md|0444"
 )
-for entry in "${FILES[@]}"; do
+[[ -f $FREEBSD_BIN ]] || die "$FREEBSD_BIN not found: run packaging/freebsd/cross-build.sh first"
+for entry in "${STAGED[@]}"; do
     IFS='|' read -r path src mode <<<"$entry"
-    install -D -m "$mode" "$src" "$STAGE$path"
+    [[ -f $src ]] || die "$src not found"
+    mkdir -p "$(dirname "$STAGE$PREFIX/$path")"
+    install -m "$mode" "$src" "$STAGE$PREFIX/$path"
 done
 
-# Runs after installation; never fails the installation.
-POST_INSTALL='if pgrep -x netdata >/dev/null 2>&1; then
-    for c in "${PKG_PREFIX:-/usr/local}/sbin/netdatacli" "${PKG_PREFIX:-/usr/local}/bin/netdatacli"; do
-        if [ -x "$c" ]; then "$c" reload-health >/dev/null 2>&1 || true; break; fi
-    done
-fi
-exit 0'
-
-# The message is the port's pkg-message text.
-MESSAGE=$(sed -n '/<<EOM$/,/^EOM$/p' "$PORT/pkg-message" | sed '1d;$d')
-COMMENT=$(sed -n 's/^COMMENT=[[:space:]]*//p' "$PORT/Makefile")
-MAINTAINER=$(sed -n 's/^MAINTAINER=[[:space:]]*//p' "$PORT/Makefile")
-WWW=$(sed -n 's/^WWW=[[:space:]]*//p' "$PORT/Makefile")
-[[ -n $COMMENT && -n $MAINTAINER && -n $WWW && -n $MESSAGE ]] \
-    || die "cannot read COMMENT, MAINTAINER, WWW or the message from $PORT"
-
-# The manifests, as pkg's own JSON (one compact object).
-export NAME ORIGIN VERSION PREFIX ABI ARCH COMMENT MAINTAINER WWW MESSAGE POST_INSTALL \
-    NETDATA_DEP_VERSION STAGE DESC_FILE="$PORT/pkg-descr"
-FILE_LIST=$(printf '%s\n' "${FILES[@]}" | cut -d'|' -f1,3)
-export FILE_LIST
-/usr/bin/python3 - <<'PY' || die "cannot write the manifests"
-import hashlib, json, os
-
-e = os.environ
-files = {}
-flatsize = 0
-for line in e["FILE_LIST"].splitlines():
-    path, _mode = line.split("|")
-    with open(e["STAGE"] + path, "rb") as f:
-        data = f.read()
-    files[path] = "1$" + hashlib.sha256(data).hexdigest()
-    flatsize += len(data)
-with open(e["DESC_FILE"]) as f:
-    desc = f.read().strip()
-
-compact = {
-    "name": e["NAME"],
-    "origin": e["ORIGIN"],
-    "version": e["VERSION"],
-    "comment": e["COMMENT"],
-    "maintainer": e["MAINTAINER"],
-    "www": e["WWW"],
-    "abi": e["ABI"],
-    "arch": e["ARCH"],
-    "prefix": e["PREFIX"],
-    "flatsize": flatsize,
-    "licenselogic": "single",
-    "licenses": ["GPLv3+"],
-    "desc": desc,
-    "deps": {"netdata": {"origin": "net-mgmt/netdata", "version": e["NETDATA_DEP_VERSION"]}},
-    "categories": ["net-mgmt"],
-    "messages": [{"message": e["MESSAGE"], "type": "install"}],
-}
-full = dict(compact)
-full["files"] = files
-full["scripts"] = {"post-install": e["POST_INSTALL"]}
-dump = lambda o: json.dumps(o, separators=(",", ":"), ensure_ascii=False)
-with open(e["STAGE"] + "/+COMPACT_MANIFEST", "w") as f:
-    f.write(dump(compact))
-with open(e["STAGE"] + "/+MANIFEST", "w") as f:
-    f.write(dump(full))
-PY
-
-mkdir -p "$OUTDIR"
-if [[ $(uname -s) == FreeBSD ]]; then
-    # pkg create takes the metadata from +MANIFEST and the files from the
-    # stage; ownership comes from a plist with @owner/@group/@mode.
-    plist=$OUTDIR/plist
+# --- The plist: pkg-plist and PORTDOCS ---------------------------------------
+{
+    echo "@owner root"
+    echo "@group wheel"
     {
-        echo "@owner root"
-        echo "@group wheel"
-        for entry in "${FILES[@]}"; do
-            IFS='|' read -r path _ mode <<<"$entry"
-            echo "@mode $mode"
-            echo "$path"
-        done
-    } >"$plist"
-    rm -f "$OUT"
-    SOURCE_DATE_EPOCH=$MTIME pkg create --format tzst -r "$STAGE" -m "$STAGE" -p "$plist" -o "$OUTDIR" \
-        || die "pkg create failed"
-else
-    command -v zstd >/dev/null || die "zstd not found (apt-get install zstd)"
-    export MTIME
-    tmp=$OUT.tar
-    # Python's tarfile gives full control over names (absolute), owners and
-    # times; check-pkg.sh reads the result back with bsdtar.
-    /usr/bin/python3 - "$tmp" <<'PY' || die "cannot write the tar archive"
-import io, os, sys, tarfile
+        grep -v -e '^[[:space:]]*$' -e '^@' "$PORT/pkg-plist"
+        for doc in $PORTDOCS; do echo "$DOCSDIR/$doc"; done
+    } | sort
+} >"$PLIST"
+# Like the ports framework's check-plist: the plist names exactly the
+# staged files.
+staged=$(cd "$STAGE$PREFIX" && find . -type f | sed 's|^\./||' | sort)
+listed=$(grep -v '^@' "$PLIST")
+[[ $staged == "$listed" ]] \
+    || die "the plist (${listed//$'\n'/ }) does not name exactly the staged files (${staged//$'\n'/ })"
 
-e = os.environ
-mtime = int(e["MTIME"])
-members = [("+COMPACT_MANIFEST", "0644"), ("+MANIFEST", "0644")]
-members += [tuple(l.split("|")) for l in e["FILE_LIST"].splitlines()]
-with tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT) as tar:
-    for name, mode in members:
-        src = e["STAGE"] + "/" + name if name.startswith("+") else e["STAGE"] + name
-        with open(src, "rb") as f:
-            data = f.read()
-        info = tarfile.TarInfo(name)
-        info.size = len(data)
-        info.mode = int(mode, 8)
-        info.mtime = mtime
-        info.uid = info.gid = 0
-        info.uname, info.gname = "root", "wheel"
-        info.type = tarfile.REGTYPE
-        tar.addfile(info, io.BytesIO(data))
-PY
-    zstd -q -19 -f --no-progress "$tmp" -o "$OUT" || die "zstd failed"
-    rm -f "$tmp"
+# --- The metadata -----------------------------------------------------------
+json_str() {
+    local s=$1
+    [[ $s != *[[:cntrl:]]* ]] || die "a control character in the metadata: $s"
+    s=${s//\\/\\\\}
+    printf '"%s"' "${s//\"/\\\"}"
+}
+json_list() {
+    local out="" w
+    for w in "$@"; do out+="${out:+, }$(json_str "$w")"; done
+    printf '[%s]' "$out"
+}
+# shellcheck disable=SC2086 # CATEGORIES and LICENSE are word lists
+{
+    printf '{\n'
+    printf '  "name": %s,\n' "$(json_str "$NAME")"
+    printf '  "version": %s,\n' "$(json_str "$VERSION")"
+    printf '  "origin": %s,\n' "$(json_str "$ORIGIN")"
+    printf '  "comment": %s,\n' "$(json_str "$COMMENT")"
+    printf '  "maintainer": %s,\n' "$(json_str "$MAINTAINER")"
+    printf '  "www": %s,\n' "$(json_str "$WWW")"
+    printf '  "prefix": %s,\n' "$(json_str "$PREFIX")"
+    printf '  "categories": %s,\n' "$(json_list $CATEGORIES)"
+    printf '  "licenselogic": "single",\n'
+    printf '  "licenses": %s,\n' "$(json_list $LICENSE)"
+    printf '  "deps": { %s: { "origin": %s, "version": %s } },\n' \
+        "$(json_str "$DEP_NAME")" "$(json_str "$DEP_ORIGIN")" "$(json_str "$DEP_VERSION")"
+    printf '  "options": { "DOCS": "on" }\n'
+    printf '}\n'
+} >"$META/+MANIFEST"
+cp "$PORT/pkg-descr" "$META/+DESC"
+cp "$PORT/pkg-message" "$META/+DISPLAY"
+
+# --- pkg create ---------------------------------------------------------------
+mkdir -p "$OUTDIR"
+OUT=$OUTDIR/$NAME-$VERSION.pkg
+rm -f "$OUT"
+if ! log=$(pkg8 create --format tzst -t "$MTIME" -r "$STAGE" -m "$META" -p "$PLIST" \
+    -o "$OUTDIR" 2>&1); then
+    printf '%s\n' "$log" >&2
+    die "pkg create failed (its output is above)"
 fi
-[[ -f $OUT ]] || die "$OUT was not produced"
-printf 'build-pkg.sh: %s (%s bytes)\n' "$OUT" "$(stat -c %s "$OUT" 2>/dev/null || stat -f %z "$OUT")" >&2
+# pkg create says nothing when all is well; anything it says is a finding
+# (a duplicate file listing, a missing file, ...).
+[[ -z $log ]] || { printf '%s\n' "$log" >&2; die "pkg create complained (above)"; }
+[[ -f $OUT ]] || die "pkg create did not write $OUT"
+note "$OUT ($(wc -c <"$OUT") bytes)"
 echo "$OUT"

@@ -17,6 +17,8 @@
 # Environment: FREEBSD_SKIP_CLIPPY=1 skips clippy; APT_TIMEOUT (s, 900).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=packaging/lib.sh
+. packaging/lib.sh
 
 TARGET=x86_64-unknown-freebsd
 ZIG_TARGET=x86_64-freebsd
@@ -26,14 +28,9 @@ OUT=target/freebsd
 BIN="$OUT/$TARGET/release/tcp_resets"
 APT_TIMEOUT=${APT_TIMEOUT:-900}
 
-die() { printf 'cross-build.sh: error: %s\n' "$*" >&2; exit 1; }
-note() { printf 'cross-build.sh: %s\n' "$*" >&2; }
-
 # --- Debian packages ---------------------------------------------------
-# libarchive-tools and zstd are for build-pkg.sh/check-pkg.sh; installing
-# them here keeps apt in one place.
 PKGS=(rustc-web cargo-web rust-web-src rust-web-clippy python3 python3-venv
-    file binutils libarchive-tools zstd)
+    file binutils)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' \
@@ -128,6 +125,7 @@ cargo_deb() {
         CARGO_TARGET_X86_64_UNKNOWN_FREEBSD_LINKER="$WRAPPER_ABS" \
         "$DEB_CARGO" "$@"
 }
+# shellcheck disable=SC2054 # the comma is part of one argument
 BUILD_STD=(-Zbuild-std=std,panic_abort --target "$TARGET")
 
 note "building $TARGET (release)"
@@ -136,31 +134,9 @@ cargo_deb build --locked --release "${BUILD_STD[@]}" --bin tcp_resets \
 
 # --- Checks on the binary -----------------------------------------------
 [[ -f $BIN ]] || die "$BIN was not produced"
-desc=$(file -b "$BIN")
-[[ $desc == *"ELF 64-bit"* && $desc == *"x86-64"* && $desc == *"FreeBSD"* ]] \
-    || die "$BIN is not a FreeBSD x86-64 ELF: $desc"
-# FreeBSD's kernel takes a binary as its own by EI_OSABI 9 or, as here
-# (Zig's crt1 leaves EI_OSABI 0), by the FreeBSD ABI note in .note.tag.
-osabi=$(od -An -tu1 -j7 -N1 "$BIN" | tr -d ' ')
-if [[ $osabi != 9 ]]; then
-    notes=$(readelf -n "$BIN")
-    awk '/^Displaying notes/ { tag = /\.note\.tag/ } tag && $1 == "FreeBSD" { found = 1 }
-        END { exit !found }' <<<"$notes" \
-        || die "$BIN has EI_OSABI $osabi and no FreeBSD ABI note (.note.tag)"
-fi
-# Only libraries of FreeBSD's base system may be needed; none of the stubs.
-ALLOWED=(libc.so.7 libthr.so.3 libm.so.5 libgcc_s.so.1 librt.so.1)
-needed=$(readelf -d "$BIN" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
-[[ -n $needed ]] || die "$BIN needs no shared library at all: not a dynamic FreeBSD binary?"
-for lib in $needed; do
-    ok=0
-    for a in "${ALLOWED[@]}"; do [[ $lib == "$a" ]] && ok=1; done
-    ((ok)) || die "$BIN needs $lib, which is not an allowed FreeBSD base library (${ALLOWED[*]})"
-done
-interp=$(readelf -l "$BIN" | sed -n 's/.*\[Requesting program interpreter: \(.*\)\]/\1/p')
-[[ $interp == /libexec/ld-elf.so.1 ]] || die "$BIN asks for interpreter '$interp', not /libexec/ld-elf.so.1"
-note "binary: $desc"
-note "needs: $(echo $needed)"
+# Needs only FreeBSD base libraries, so none of the stubs.
+check_freebsd_elf "$BIN"
+note "binary: $(file -b "$BIN")"
 note "size: $(stat -c %s "$BIN") bytes"
 
 # --- Clippy on the FreeBSD code -----------------------------------------
