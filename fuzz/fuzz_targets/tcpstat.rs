@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use tcp_resets::counters::{Counter, Values};
-use tcp_resets::freebsd::tcpstat::{decode, field, present, Layout, MAPPING};
+use tcp_resets::freebsd::tcpstat::{decode, field, present, setting, Layout, MAPPING};
 
 fuzz_target!(|data: &[u8]| {
     for layout in [Layout::Before14, Layout::Since14] {
@@ -17,10 +17,12 @@ fuzz_target!(|data: &[u8]| {
             if values.get(counter).is_some() {
                 assert!(fields
                     .iter()
-                    .all(|&f| (layout.index(f) + 1) * 8 <= data.len()));
+                    .filter_map(|&f| layout.index(f))
+                    .all(|i| (i + 1) * 8 <= data.len()));
             }
         }
         assert_eq!(values.get(Counter::OutRsts), None);
     }
     let _ = field(data, data.len());
+    let _ = setting(data);
 });

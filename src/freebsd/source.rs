@@ -40,14 +40,13 @@ fn mib(name: &'static str) -> Result<Vec<libc::c_int>, Error> {
     })
 }
 
-/// Reads an `int` sysctl: `Err` with the errno when the call fails, `Ok(None)`
-/// when the value is not 4 bytes long.
-fn read_int(mib: &[libc::c_int]) -> Result<Option<i64>, sys::Errno> {
-    let mut b = [0u8; 4];
-    match sys::sysctl_read(mib, &mut b)? {
-        4 => Ok(Some(i64::from(i32::from_ne_bytes(b)))),
-        _ => Ok(None),
-    }
+/// Reads an integer sysctl (an `int`, or a `bool` on FreeBSD 15): the value
+/// and its width in bytes; `Err` with the errno when the call fails,
+/// `Ok(None)` when the value has another length.
+fn read_int(mib: &[libc::c_int]) -> Result<Option<(i64, usize)>, sys::Errno> {
+    let mut b = [0u8; 8];
+    let n = sys::sysctl_read(mib, &mut b)?;
+    Ok(tcpstat::setting(&b[..n]).map(|v| (v, n)))
 }
 
 /// The FreeBSD source.
@@ -77,7 +76,8 @@ impl FreeBsd {
     pub fn open(log: &mut Log) -> Result<(FreeBsd, Inventory), Error> {
         let osreldate = mib(OSRELDATE)
             .ok()
-            .and_then(|m| read_int(&m).ok().flatten());
+            .and_then(|m| read_int(&m).ok().flatten())
+            .map(|(v, _)| v);
         if osreldate.is_none() {
             log.warning(&[
                 OSRELDATE,
@@ -151,6 +151,13 @@ impl Source for FreeBsd {
             .syncookies_only
             .as_deref()
             .and_then(|m| read_int(m).ok().flatten());
-        tcpstat::syncookie_mode(read.ok().flatten(), only)
+        // FreeBSD 15 made both settings booleans and changed what
+        // syncookies_only means (see tcpstat::CookieRule).
+        let width = only.or(read.ok().flatten()).map_or(4, |(_, n)| n);
+        tcpstat::syncookie_mode(
+            read.ok().flatten().map(|(v, _)| v),
+            only.map(|(v, _)| v),
+            tcpstat::CookieRule::for_width(width),
+        )
     }
 }

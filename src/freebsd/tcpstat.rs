@@ -61,35 +61,65 @@ impl Layout {
         }
     }
 
-    /// The index in this layout of a field given by its FreeBSD 13 index.
-    pub fn index(self, before14: usize) -> usize {
-        match self {
-            Layout::Since14 if before14 >= TCPS_PROGDROPS_SINCE_14 => before14 + 1,
-            _ => before14,
+    /// The index in this layout of `f`; `None` for a field this layout
+    /// does not have.
+    pub fn index(self, f: Field) -> Option<usize> {
+        match (self, f) {
+            (Layout::Since14, Field::Each(i)) if i >= TCPS_PROGDROPS_SINCE_14 => Some(i + 1),
+            (_, Field::Each(i)) => Some(i),
+            (Layout::Since14, Field::Since14(i)) => Some(i),
+            (Layout::Before14, Field::Since14(_)) => None,
         }
     }
 
     /// The bytes a buffer must hold for every field of [`MAPPING`].
     pub fn min_len(self) -> usize {
-        (self.index(TCPS_SC_RECVCOOKIE) + 1) * FIELD
+        MAPPING
+            .iter()
+            .flat_map(|(_, fields)| fields.iter())
+            .filter_map(|&f| self.index(f))
+            .max()
+            .map_or(0, |i| (i + 1) * FIELD)
     }
 }
 
-/// Which kernel fields (by FreeBSD 13 index; see [`Layout::index`]) make up
-/// each counter the charts use. A counter made of several fields is their
-/// sum (Linux counts those circumstances in one).
-pub const MAPPING: &[(Counter, &[usize])] = &[
-    (Counter::AttemptFails, &[TCPS_CONNDROPS]),
-    (Counter::EstabResets, &[TCPS_DROPS]),
-    (Counter::ListenOverflows, &[TCPS_LISTENDROP]),
+/// A field of `struct tcpstat`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// A field of every release, by its FreeBSD 13 index (moved by one from
+    /// FreeBSD 14 on when at or after `tcps_progdrops`).
+    Each(usize),
+    /// A field FreeBSD 14 added, by its index there; older releases lack it.
+    Since14(usize),
+}
+
+/// Which kernel fields make up each counter the charts use. A counter made
+/// of several fields is their sum (Linux counts those circumstances in
+/// one); a field the running release lacks is left out of the sum.
+///
+/// There is no `syn_queue_drops` (Linux `TCPReqQFullDrop`): FreeBSD's
+/// nearest field, `tcps_sc_bucketoverflow`, counts syncache entries evicted
+/// for new SYNs only while `net.inet.tcp.syncookies` is 0 and counts the
+/// times cookies were switched on for an overflow otherwise
+/// (`syncache_insert()`, `syncache_pause()` in `tcp_syncache.c`), so it
+/// does not mean the same.
+pub const MAPPING: &[(Counter, &[Field])] = &[
+    (Counter::AttemptFails, &[Field::Each(TCPS_CONNDROPS)]),
+    (Counter::EstabResets, &[Field::Each(TCPS_DROPS)]),
+    (Counter::ListenOverflows, &[Field::Each(TCPS_LISTENDROP)]),
     (
         Counter::TCPAbortOnTimeout,
-        &[TCPS_TIMEOUTDROP, TCPS_KEEPDROPS, TCPS_PERSISTDROP],
+        &[
+            Field::Each(TCPS_TIMEOUTDROP),
+            Field::Each(TCPS_KEEPDROPS),
+            Field::Each(TCPS_PERSISTDROP),
+            Field::Since14(TCPS_PROGDROPS_SINCE_14),
+        ],
     ),
-    (Counter::EmbryonicRsts, &[TCPS_SC_RESET]),
-    (Counter::SyncookiesSent, &[TCPS_SC_SENDCOOKIE]),
-    (Counter::SyncookiesRecv, &[TCPS_SC_RECVCOOKIE]),
-    (Counter::BadRsts, &[TCPS_BADRST]),
+    (Counter::EmbryonicRsts, &[Field::Each(TCPS_SC_RESET)]),
+    (Counter::SyncookiesSent, &[Field::Each(TCPS_SC_SENDCOOKIE)]),
+    (Counter::SyncookiesRecv, &[Field::Each(TCPS_SC_RECVCOOKIE)]),
+    (Counter::BadRsts, &[Field::Each(TCPS_BADRST)]),
 ];
 
 /// The native-endian `uint64_t` at `index` of `stats`, or `None` when the
@@ -106,8 +136,8 @@ pub fn field(stats: &[u8], index: usize) -> Option<u64> {
 pub fn decode(stats: &[u8], layout: Layout, values: &mut Values) {
     for &(counter, fields) in MAPPING {
         let mut total: Option<u64> = Some(0);
-        for &f in fields {
-            total = match (total, field(stats, layout.index(f))) {
+        for i in fields.iter().filter_map(|&f| layout.index(f)) {
+            total = match (total, field(stats, i)) {
                 (Some(t), Some(v)) => Some(t.wrapping_add(v)),
                 _ => None,
             };
@@ -120,25 +150,71 @@ pub fn decode(stats: &[u8], layout: Layout, values: &mut Values) {
 pub fn present(len: usize, layout: Layout) -> CounterSet {
     let mut s = CounterSet::default();
     for &(counter, fields) in MAPPING {
-        if fields.iter().all(|&f| (layout.index(f) + 1) * FIELD <= len) {
+        let covered = fields
+            .iter()
+            .filter_map(|&f| layout.index(f))
+            .all(|i| (i + 1) * FIELD <= len);
+        if covered {
             s.insert(counter);
         }
     }
     s
 }
 
-/// The SYN-cookie setting on Linux's scale from FreeBSD's two sysctls:
-/// 2 when `net.inet.tcp.syncookies_only` is 1 (cookies always), else 1 when
-/// `net.inet.tcp.syncookies` is 1 (cookies when the syncache overflows),
-/// else 0. `None` when `syncookies` could not be read. A missing
-/// `syncookies_only` (older releases) counts as not set.
-pub fn syncookie_mode(syncookies: Option<i64>, syncookies_only: Option<i64>) -> Option<i64> {
-    match (syncookies_only, syncookies) {
-        (Some(1), _) => Some(2),
-        (_, Some(1)) => Some(1),
-        (_, Some(_)) => Some(0),
-        (_, None) => None,
+/// A setting's value as `sysctl` returns it: a native-endian `int` (4
+/// bytes) before FreeBSD 15, a `bool` (1 byte) where FreeBSD 15 made the
+/// SYN-cookie settings `SYSCTL_BOOL`; `None` for any other length.
+pub fn setting(bytes: &[u8]) -> Option<i64> {
+    match *bytes {
+        [b] => Some(i64::from(b)),
+        [a, b, c, d] => Some(i64::from(i32::from_ne_bytes([a, b, c, d]))),
+        _ => None,
     }
+}
+
+/// How a release combines `net.inet.tcp.syncookies` and `syncookies_only`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CookieRule {
+    /// FreeBSD 13 and 14 (`int` settings): `syncache_cookiesonly()` is
+    /// `V_tcp_syncookies && (paused || V_tcp_syncookiesonly)` and
+    /// `syncache_add()` makes a cookie only if `V_tcp_syncookies`, so
+    /// `syncookies_only` means nothing while `syncookies` is 0.
+    Int,
+    /// FreeBSD 15 (`bool` settings, as its source reads): cookies are made
+    /// when either is set, and `syncookies_only` alone means cookies only.
+    Bool,
+}
+
+impl CookieRule {
+    /// The rule of the release whose `syncookies_only` value is `len`
+    /// bytes long (1: a `bool`, FreeBSD 15).
+    pub fn for_width(len: usize) -> CookieRule {
+        if len == 1 {
+            CookieRule::Bool
+        } else {
+            CookieRule::Int
+        }
+    }
+}
+
+/// The SYN-cookie setting on Linux's scale from FreeBSD's two sysctls: 2
+/// when every SYN gets a cookie (no syncache), 1 when cookies answer a
+/// syncache overflow, 0 when no cookie is ever made. `None` when
+/// `syncookies` could not be read; a missing `syncookies_only` (older
+/// releases) counts as 0.
+pub fn syncookie_mode(
+    syncookies: Option<i64>,
+    syncookies_only: Option<i64>,
+    rule: CookieRule,
+) -> Option<i64> {
+    let on = syncookies? != 0;
+    let only = syncookies_only.is_some_and(|v| v != 0);
+    Some(match rule {
+        CookieRule::Int if on && only => 2,
+        CookieRule::Bool if only => 2,
+        _ if on => 1,
+        _ => 0,
+    })
 }
 
 #[cfg(test)]
@@ -163,6 +239,7 @@ mod tests {
         assert_eq!(v.get(Counter::AttemptFails), Some(1004));
         assert_eq!(v.get(Counter::EstabResets), Some(1003));
         assert_eq!(v.get(Counter::ListenOverflows), Some(1062));
+        // No tcps_progdrops before FreeBSD 14.
         assert_eq!(v.get(Counter::TCPAbortOnTimeout), Some(1010 + 1015 + 1059));
         assert_eq!(v.get(Counter::EmbryonicRsts), Some(1071));
         assert_eq!(v.get(Counter::SyncookiesSent), Some(1077));
@@ -185,7 +262,11 @@ mod tests {
         decode(&buf, Layout::Since14, &mut v);
         assert_eq!(v.get(Counter::AttemptFails), Some(1004));
         assert_eq!(v.get(Counter::EstabResets), Some(1003));
-        assert_eq!(v.get(Counter::TCPAbortOnTimeout), Some(1010 + 1015 + 1060));
+        // ... and tcps_progdrops (16) joins the timeout drops.
+        assert_eq!(
+            v.get(Counter::TCPAbortOnTimeout),
+            Some(1010 + 1015 + 1060 + 1016)
+        );
         assert_eq!(v.get(Counter::ListenOverflows), Some(1063));
         assert_eq!(v.get(Counter::BadRsts), Some(1064));
         assert_eq!(v.get(Counter::EmbryonicRsts), Some(1072));
@@ -247,14 +328,45 @@ mod tests {
     }
 
     #[test]
-    fn syncookie_mode_on_linux_scale() {
-        assert_eq!(syncookie_mode(Some(1), Some(1)), Some(2));
-        assert_eq!(syncookie_mode(Some(0), Some(1)), Some(2));
-        assert_eq!(syncookie_mode(Some(1), Some(0)), Some(1));
-        assert_eq!(syncookie_mode(Some(0), Some(0)), Some(0));
-        assert_eq!(syncookie_mode(Some(1), None), Some(1));
-        assert_eq!(syncookie_mode(Some(0), None), Some(0));
-        assert_eq!(syncookie_mode(None, None), None);
-        assert_eq!(syncookie_mode(None, Some(0)), None);
+    fn syncookie_settings_matrix_freebsd_13_and_14() {
+        // (syncookies, syncookies_only) -> Linux's scale.
+        let rule = CookieRule::Int;
+        assert_eq!(syncookie_mode(Some(0), Some(0), rule), Some(0));
+        assert_eq!(syncookie_mode(Some(1), Some(0), rule), Some(1));
+        // syncookies_only without syncookies: no cookie is ever made.
+        assert_eq!(syncookie_mode(Some(0), Some(1), rule), Some(0));
+        assert_eq!(syncookie_mode(Some(1), Some(1), rule), Some(2));
+    }
+
+    #[test]
+    fn syncookie_settings_matrix_freebsd_15() {
+        let rule = CookieRule::Bool;
+        assert_eq!(syncookie_mode(Some(0), Some(0), rule), Some(0));
+        assert_eq!(syncookie_mode(Some(1), Some(0), rule), Some(1));
+        assert_eq!(syncookie_mode(Some(0), Some(1), rule), Some(2));
+        assert_eq!(syncookie_mode(Some(1), Some(1), rule), Some(2));
+    }
+
+    #[test]
+    fn syncookie_setting_missing_or_unreadable() {
+        for rule in [CookieRule::Int, CookieRule::Bool] {
+            assert_eq!(syncookie_mode(Some(1), None, rule), Some(1));
+            assert_eq!(syncookie_mode(Some(0), None, rule), Some(0));
+            assert_eq!(syncookie_mode(None, None, rule), None);
+            assert_eq!(syncookie_mode(None, Some(1), rule), None);
+        }
+    }
+
+    #[test]
+    fn settings_are_ints_before_15_and_bools_since() {
+        assert_eq!(setting(&1i32.to_ne_bytes()), Some(1));
+        assert_eq!(setting(&0i32.to_ne_bytes()), Some(0));
+        assert_eq!(setting(&[1]), Some(1));
+        assert_eq!(setting(&[0]), Some(0));
+        assert_eq!(setting(&[]), None);
+        assert_eq!(setting(&[0, 0]), None);
+        assert_eq!(setting(&1i64.to_ne_bytes()), None);
+        assert_eq!(CookieRule::for_width(1), CookieRule::Bool);
+        assert_eq!(CookieRule::for_width(4), CookieRule::Int);
     }
 }
