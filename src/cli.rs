@@ -1,4 +1,5 @@
-//! The command line: `tcp_resets [UPDATE_EVERY] [--iterations N]`.
+//! The command line: `tcp_resets [UPDATE_EVERY] [--iterations N]`, and
+//! `tcp_resets --listeners [--json]` for a person at a terminal.
 //!
 //! This is a contract: netdata passes the update interval as the only
 //! argument, and tests outside the repository use the flags.
@@ -17,6 +18,8 @@ pub enum Command {
     Help,
     /// Print the version and exit 0.
     Version,
+    /// Print the listening sockets once (`--json`: netdata's table JSON).
+    Listeners { json: bool },
 }
 
 /// Settings for a run.
@@ -52,11 +55,16 @@ pub const USAGE: &str = "\
 tcp_resets - netdata external plugin streaming the kernel's TCP reset counters
 
 Usage: tcp_resets [UPDATE_EVERY] [--iterations N]
+       tcp_resets --listeners [--json]
        tcp_resets --help | --version
 
   UPDATE_EVERY     seconds between samples, 1 to 86400; without it
                    NETDATA_UPDATE_EVERY, else 1 (netdata passes it)
   --iterations N   print N samples, then exit 0 (default: run until stopped)
+  --listeners      print every listening TCP socket once, the worst first:
+                   accept queue and its limit, drops, half-open handshakes,
+                   owner (Linux; the netdata Function tcp-listeners)
+  --json           with --listeners: the Function's JSON table instead
   --help           print this text and exit
   --version        print the version and exit
 
@@ -65,6 +73,7 @@ Environment:
   NETDATA_UPDATE_EVERY  the interval when no UPDATE_EVERY is given
   NETDATA_LOG_LEVEL     drop messages below this level (default info)
   NETDATA_LOG_FORMAT    logfmt or json (default: plain lines)
+  NETDATA_LOG_METHOD    journal, syslog or stderr (default stderr)
 
 Output goes to stdout in netdata's plugin protocol; messages go to stderr.
 Installed as tcp_resets.plugin in netdata's plugins.d directory.
@@ -122,12 +131,16 @@ where
 {
     let mut update_every = None;
     let mut iterations = None;
+    let mut listeners = false;
+    let mut json = false;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let arg = arg.as_ref();
         match arg {
             "--help" | "-h" => return Ok(Command::Help),
             "--version" | "-V" => return Ok(Command::Version),
+            "--listeners" => listeners = true,
+            "--json" => json = true,
             "--iterations" => {
                 let Some(v) = args.next() else {
                     return Err(UsageError {
@@ -145,7 +158,7 @@ where
                 return Err(UsageError {
                     what: "unknown option",
                     value: arg.into(),
-                    accepted: "accepted: UPDATE_EVERY, --iterations N, --help, --version",
+                    accepted: "accepted: UPDATE_EVERY, --iterations N, --listeners [--json], --help, --version",
                 });
             }
             _ => {
@@ -159,6 +172,26 @@ where
                 update_every = Some(parse_interval("invalid update interval", arg)?);
             }
         }
+    }
+    if listeners {
+        if let Some(extra) = update_every
+            .map(|v: u64| v.to_string())
+            .or(iterations.map(|_| "--iterations".to_string()))
+        {
+            return Err(UsageError {
+                what: "unexpected argument with --listeners",
+                value: extra,
+                accepted: "--listeners takes only --json",
+            });
+        }
+        return Ok(Command::Listeners { json });
+    }
+    if json {
+        return Err(UsageError {
+            what: "option without --listeners",
+            value: "--json".into(),
+            accepted: "--json goes with --listeners",
+        });
     }
     let update_every = match update_every {
         Some(v) => v,
@@ -237,6 +270,32 @@ mod tests {
             let e = run(args).unwrap_err().to_string();
             assert!(e.contains(needle), "{args:?}: {e}");
             assert!(!e.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn listeners_by_hand() {
+        assert_eq!(
+            run(&["--listeners"]),
+            Ok(Command::Listeners { json: false })
+        );
+        assert_eq!(
+            run(&["--json", "--listeners"]),
+            Ok(Command::Listeners { json: true })
+        );
+        for (args, needle) in [
+            (&["--json"][..], "option without --listeners '--json'"),
+            (
+                &["--listeners", "5"][..],
+                "unexpected argument with --listeners '5'",
+            ),
+            (
+                &["--listeners", "--iterations", "2"][..],
+                "unexpected argument with --listeners '--iterations'",
+            ),
+        ] {
+            let e = run(args).unwrap_err().to_string();
+            assert!(e.contains(needle), "{args:?}: {e}");
         }
     }
 

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use tcp_resets::cli::{self, Command};
 use tcp_resets::error::Error;
+use tcp_resets::function::Functions;
+use tcp_resets::listeners::{table, Listeners};
 use tcp_resets::log::Log;
 use tcp_resets::plugin::{self, Plugin};
 use tcp_resets::source::{Inventory, Source};
@@ -18,6 +20,8 @@ enum Exit {
     Usage(String),
     /// An error from the plugin.
     Plugin(Error),
+    /// What was asked cannot be done here: one line, exit 1.
+    Unavailable(String),
 }
 
 fn env(name: &str) -> Option<String> {
@@ -45,6 +49,23 @@ fn open(_prefix: &str, log: &mut Log) -> Result<(impl Source, Inventory), Error>
 #[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
 compile_error!("tcp_resets reads Linux's /proc or FreeBSD's sysctl; no other kernel is supported");
 
+/// `--listeners`: the table once, for a person (or `--json`, netdata's
+/// form); exit 1 with the reason where the listeners cannot be read.
+fn listeners(json: bool) -> Result<(), Exit> {
+    let table = Listeners::default()
+        .table()
+        .map_err(|why| Exit::Unavailable(format!("cannot list the listeners: {why}")))?;
+    let text = if json {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        table::json(&table, 1, now) + "\n"
+    } else {
+        table::text(&table)
+    };
+    print(&text).map_err(Exit::Plugin)
+}
+
 fn run(log: &mut Log) -> Result<(), Exit> {
     let args: Vec<String> = std::env::args_os()
         .skip(1)
@@ -56,6 +77,7 @@ fn run(log: &mut Log) -> Result<(), Exit> {
             return print(concat!("tcp_resets ", env!("CARGO_PKG_VERSION"), "\n"))
                 .map_err(Exit::Plugin)
         }
+        Command::Listeners { json } => return listeners(json),
         Command::Run(c) => c,
     };
     let prefix = env("NETDATA_HOST_PREFIX").unwrap_or_default();
@@ -68,11 +90,15 @@ fn run(log: &mut Log) -> Result<(), Exit> {
         })?;
     let mut waiter =
         Waiter::new(std::io::stdin().as_fd(), std::io::stdout().as_fd()).map_err(Exit::Plugin)?;
+    // The listeners come from Linux's sock_diag: only there is the
+    // function offered.
+    let mut functions = cfg!(target_os = "linux").then(Functions::default);
     plugin::run(
         &mut plugin,
         config.update_every,
         config.iterations,
         &mut waiter,
+        functions.as_mut(),
         log,
     )
     .map(|_stop| ())
@@ -87,6 +113,10 @@ fn main() -> ExitCode {
         Err(Exit::Plugin(Error::BrokenPipe)) => ExitCode::SUCCESS,
         Err(Exit::Usage(msg)) => {
             log.usage_error(&msg);
+            ExitCode::from(1)
+        }
+        Err(Exit::Unavailable(why)) => {
+            log.error(&[&why]);
             ExitCode::from(1)
         }
         Err(Exit::Plugin(e)) => {

@@ -4,6 +4,8 @@
 use crate::charts::{ChartKind, Charts, CHART_KINDS};
 use crate::counters::Values;
 use crate::error::Error;
+use crate::function::{Functions, Once};
+use crate::input::Event;
 use crate::log::Log;
 use crate::schedule::{self, Next, Schedule};
 use crate::source::{Inventory, Source};
@@ -87,20 +89,88 @@ impl<S: Source> Plugin<S> {
     }
 }
 
-/// Runs the loop until a reason to stop: samples on the schedule, each
-/// written with one write, and a keepalive line when the schedule asks.
+/// Answers what netdata asked on stdin since the last look: function
+/// calls (a call whose caller went away in the meantime gets 499),
+/// malformed requests (400 when they name a transaction, else only
+/// logged). Each answer is written whole, between samples.
+fn serve(
+    waiter: &mut Waiter,
+    functions: &mut Functions,
+    update_every: u64,
+    log: &mut Log,
+) -> Result<Option<Stop>, Error> {
+    let events = waiter.take_events();
+    let cancelled = |tx: &str| {
+        events
+            .iter()
+            .any(|(_, e)| matches!(e, Event::Cancel(c) if c == tx))
+    };
+    for (arrived, event) in &events {
+        let answer = match event {
+            Event::Call(call) if cancelled(&call.tx) => {
+                Functions::error(&call.tx, 499, "the caller went away")
+            }
+            Event::Call(call) => functions.answer(call, *arrived, update_every, log),
+            Event::Malformed { tx, why } => {
+                functions.log_once(
+                    Once::Malformed,
+                    log,
+                    &["netdata sent ", why, " on stdin; ignored (said once)"],
+                );
+                tx.as_deref()
+                    .and_then(|tx| Functions::error(tx, 400, &format!("malformed call: {why}")))
+            }
+            Event::Oversized => {
+                functions.log_once(
+                    Once::Oversized,
+                    log,
+                    &["a line of more than 16 KiB arrived on stdin; dropped (said once)"],
+                );
+                None
+            }
+            Event::Cancel(_) | Event::Quit => None,
+        };
+        if let Some(bytes) = answer {
+            if let Some(stop) = waiter.write(&bytes)? {
+                return Ok(Some(stop));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Runs the loop until a reason to stop: registers the functions, then
+/// samples on the schedule, each written with one write, a keepalive line
+/// when the schedule asks, and answers to function calls in between.
 pub fn run<S: Source>(
     plugin: &mut Plugin<S>,
     update_every: u64,
     iterations: Option<u64>,
     waiter: &mut Waiter,
+    mut functions: Option<&mut Functions>,
     log: &mut Log,
 ) -> Result<Stop, Error> {
+    if functions.is_some() {
+        if let Some(stop) = waiter.write(crate::function::registration().as_bytes())? {
+            return Ok(stop);
+        }
+    }
     let mut schedule = Schedule::new(update_every);
     let mut written: u64 = 0;
     loop {
         if waiter.signalled() {
             return Ok(Stop::Signal);
+        }
+        if waiter.has_events() {
+            match functions.as_deref_mut() {
+                Some(f) => {
+                    if let Some(stop) = serve(waiter, f, update_every, log)? {
+                        return Ok(stop);
+                    }
+                }
+                // Without functions nothing on stdin needs an answer.
+                None => drop(waiter.take_events()),
+            }
         }
         let (wall, mono) = schedule::clocks();
         match schedule.next(wall, mono) {

@@ -213,6 +213,55 @@ pub(crate) fn wait<const N: usize>(fds: [Option<Watched<'_>>; N], timeout_us: u6
     out
 }
 
+/// A netlink socket of `protocol` (`NETLINK_SOCK_DIAG`, ...), close-on-exec.
+/// Unconnected, it sends to the kernel.
+#[cfg(target_os = "linux")]
+pub(crate) fn netlink_socket(protocol: libc::c_int) -> Result<OwnedFd, Errno> {
+    // SAFETY: socket takes no pointers.
+    let fd = unsafe {
+        libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
+            protocol,
+        )
+    };
+    if fd < 0 {
+        return Err(Errno::last());
+    }
+    // SAFETY: `fd` was just returned by socket and nothing else owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// The name of the user with id `uid`, as the system's user database
+/// (NSS) knows it; `None` for an unknown uid. Allocates: on demand only.
+#[cfg(target_os = "linux")]
+pub(crate) fn user_name(uid: u32) -> Option<String> {
+    let mut buf = vec![0u8; 4096];
+    loop {
+        // SAFETY: an all-zero `passwd` is a valid value of this plain C
+        // struct; getpwuid_r overwrites it.
+        let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: `pw`, `buf` (of the length given) and `found` are valid
+        // and writable for the call; the strings it stores point into
+        // `buf`, which outlives their use below.
+        let r = unsafe {
+            libc::getpwuid_r(uid, &mut pw, buf.as_mut_ptr().cast(), buf.len(), &mut found)
+        };
+        if r == libc::ERANGE && buf.len() < 1 << 20 {
+            buf.resize(buf.len() * 4, 0);
+            continue;
+        }
+        if r != 0 || found.is_null() || pw.pw_name.is_null() {
+            return None;
+        }
+        // SAFETY: getpwuid_r succeeded, so pw_name points to a
+        // NUL-terminated string inside `buf`.
+        let name = unsafe { CStr::from_ptr(pw.pw_name) };
+        return Some(name.to_string_lossy().into_owned());
+    }
+}
+
 /// One `sysctl` read of `mib` into `buf`; returns the bytes the kernel
 /// wrote.
 #[cfg(target_os = "freebsd")]

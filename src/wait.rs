@@ -15,7 +15,10 @@ use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use std::time::Instant;
+
 use crate::error::Error;
+use crate::input::{Event, Input};
 use crate::sys::{self, Errno, Watched};
 
 /// Why the plugin stops without an error (exit 0).
@@ -39,7 +42,6 @@ const SIGNALS: [i32; 3] = [libc::SIGTERM, libc::SIGINT, libc::SIGHUP];
 const SIG: usize = 0;
 const STDIN: usize = 1;
 const STDOUT: usize = 2;
-const QUIT: &[u8] = b"QUIT";
 
 /// Sleeps until a deadline or a reason to stop, and writes the output.
 #[derive(Debug)]
@@ -52,8 +54,10 @@ pub struct Waiter {
     out: File,
     /// Whether stdout is a pipe or socket, watched for its reader leaving.
     watch_out: bool,
-    /// How much of `QUIT` the bytes read from stdin so far end with.
-    quit_matched: usize,
+    /// The line protocol of stdin.
+    input: Input,
+    /// What stdin asked for, with the time it arrived, not yet handled.
+    events: Vec<(Instant, Event)>,
 }
 
 /// Whether `f` is a pipe or a socket, where readable data or EOF means
@@ -109,7 +113,8 @@ impl Waiter {
             stdin,
             watch_out: is_stream(&out),
             out,
-            quit_matched: 0,
+            input: Input::new(),
+            events: Vec::new(),
         })
     }
 
@@ -177,36 +182,47 @@ impl Waiter {
         None
     }
 
+    /// The requests read from stdin since the last call (function calls,
+    /// cancels, malformed lines), with the time each arrived.
+    pub fn take_events(&mut self) -> Vec<(Instant, Event)> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Whether requests wait in [`Waiter::take_events`].
+    pub fn has_events(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     fn read_stdin(&mut self) -> Option<Stop> {
-        let mut buf = [0u8; 256];
-        match self.stdin.as_ref()?.read(&mut buf) {
-            Ok(0) => Some(Stop::StdinClosed),
-            Ok(n) => {
-                for &b in &buf[..n] {
-                    self.quit_matched = match b {
-                        _ if b == QUIT[self.quit_matched] => self.quit_matched + 1,
-                        b'Q' => 1,
-                        _ => 0,
-                    };
-                    if self.quit_matched == QUIT.len() {
-                        return Some(Stop::Quit);
-                    }
-                }
-                None
-            }
+        let mut buf = [0u8; 4096];
+        let n = match self.stdin.as_ref()?.read(&mut buf) {
+            Ok(n) => n,
             Err(e)
                 if matches!(
                     e.kind(),
                     std::io::ErrorKind::Interrupted | std::io::ErrorKind::WouldBlock
                 ) =>
             {
-                None
+                return None;
             }
             Err(_) => {
                 // An unreadable stdin tells nothing; stop watching it.
                 self.stdin = None;
-                None
+                return None;
             }
+        };
+        let now = Instant::now();
+        let mut quit = false;
+        let events = &mut self.events;
+        let mut take = |e: Event| match e {
+            Event::Quit => quit = true,
+            other => events.push((now, other)),
+        };
+        if n == 0 {
+            self.input.end(&mut take);
+            return Some(Stop::StdinClosed);
         }
+        self.input.feed(&buf[..n], &mut take);
+        quit.then_some(Stop::Quit)
     }
 }

@@ -177,7 +177,8 @@ fn other_bytes_on_stdin_are_ignored() {
         .count();
     assert!(begins >= 2, "{begins}");
     assert_eq!(g.0.try_wait().unwrap(), None);
-    stdin.write_all(b"xxQUIT").unwrap();
+    // A line of its own: "xxQUIT" is not QUIT.
+    stdin.write_all(b"xxQUIT\nQUIT").unwrap();
     assert_eq!(g.wait_for(LIMIT).expect("QUIT ignored").code(), Some(0));
 }
 

@@ -47,8 +47,9 @@ impl<const N: usize> Buf<N> {
 
     /// `s` escaped for a double-quoted logfmt or JSON string, as netdata
     /// escapes (`buffer_json_strcat`): `\\`, `\"`, `\n`, `\r`, `\t`, `\b`,
-    /// `\f`, other control bytes as `\u00XX`; nothing is cut mid-escape.
-    pub(super) fn escaped(&mut self, s: &[u8]) {
+    /// `\f`, other control bytes as `\u00XX`. What does not fit is cut, never
+    /// mid-escape, and `keep` bytes are left for what closes the line.
+    pub(super) fn escaped(&mut self, s: &[u8], keep: usize) {
         const HEX: &[u8; 16] = b"0123456789ABCDEF";
         for &b in s {
             let mut e = [0u8; 6];
@@ -68,7 +69,7 @@ impl<const N: usize> Buf<N> {
                 }
                 _ => std::slice::from_ref(&b),
             };
-            if !self.fits(esc.len()) {
+            if !self.fits(esc.len() + keep) {
                 return;
             }
             self.push(esc);
@@ -178,7 +179,7 @@ pub(super) fn line<const N: usize>(
             out.push(b",\"tid\":");
             out.num(u64::from(std::process::id()), 0);
             out.push(b",\"msg\":\"");
-            out.escaped(msg);
+            out.escaped(msg, 3);
             out.push(b"\"}");
         }
     }
@@ -200,7 +201,7 @@ pub(super) fn logfmt<const N: usize>(out: &mut Buf<N>, level: Level, msg: &[u8],
     out.push(b" tid=");
     out.num(u64::from(std::process::id()), 0);
     out.push(b" msg=\"");
-    out.escaped(msg);
+    out.escaped(msg, 2);
     out.push(b"\"");
 }
 
@@ -305,10 +306,16 @@ mod tests {
         let mut b: Buf<256> = Buf::new();
         line(&mut b, Format::Json, Level::Error, long.as_bytes(), 0);
         let s = std::str::from_utf8(b.as_bytes()).unwrap();
-        assert_eq!(s.len(), 256);
-        assert!(s.ends_with('\n') && s.matches('\n').count() == 1);
-        // Escapes are never cut in half.
-        assert!(s.trim_end().ends_with("\\u0001"), "{s}");
+        assert!(s.len() > 240 && s.len() <= 256, "{}", s.len());
+        assert!(s.ends_with("\\u0001\"}\n") && s.matches('\n').count() == 1);
+        // Still one JSON object: escapes are never cut in half and the
+        // closing quote and brace always fit.
+        let v: serde_json::Value = serde_json::from_str(s.trim_end()).unwrap();
+        assert!(v["msg"].as_str().unwrap().chars().all(|c| c == '\u{1}'));
+        let mut b: Buf<256> = Buf::new();
+        line(&mut b, Format::Logfmt, Level::Error, long.as_bytes(), 0);
+        let s = std::str::from_utf8(b.as_bytes()).unwrap();
+        assert!(s.ends_with("\\u0001\"\n"), "{s}");
     }
 
     #[test]

@@ -73,6 +73,10 @@ pub struct Stream {
     pub definition_variables: BTreeMap<String, BTreeMap<String, i64>>,
     pub disabled: bool,
     pub empty_lines: usize,
+    /// `FUNCTION GLOBAL` registrations: (name, timeout, help, the words after).
+    pub functions: Vec<(String, u64, String, Vec<String>)>,
+    /// Function answers: (transaction, status, content type, body).
+    pub results: Vec<(String, u16, String, String)>,
 }
 
 impl Stream {
@@ -113,8 +117,23 @@ pub fn validate(out: &str) -> Result<Stream, String> {
     let mut current_def: Option<String> = None;
     let mut open: Option<Block> = None;
     let mut collected: BTreeMap<String, usize> = BTreeMap::new();
+    // A function answer in progress: its header and the body so far.
+    let mut result: Option<(String, u16, String, String)> = None;
     for (n, line) in out.lines().enumerate() {
         let ctx = |e: String| format!("line {}: {e}: {line:?}", n + 1);
+        if let Some(r) = result.as_mut() {
+            // Netdata ends a body at the first line whose first word is
+            // FUNCTION_RESULT_END; nothing in it is parsed as protocol.
+            if line.split_whitespace().next() == Some("FUNCTION_RESULT_END") {
+                s.results.push(result.take().unwrap());
+            } else {
+                if !r.3.is_empty() {
+                    r.3.push('\n');
+                }
+                r.3.push_str(line);
+            }
+            continue;
+        }
         if line.len() >= 15360 {
             return Err(ctx("longer than netdata's line buffer".into()));
         }
@@ -298,11 +317,52 @@ pub fn validate(out: &str) -> Result<Stream, String> {
                 s.blocks.push(b);
             }
             "DISABLE" => s.disabled = true,
+            "FUNCTION" => {
+                if open.is_some() {
+                    return Err(ctx("FUNCTION inside BEGIN..END".into()));
+                }
+                let rest = if w.get(1).map(String::as_str) == Some("GLOBAL") {
+                    &w[2..]
+                } else {
+                    return Err(ctx(
+                        "FUNCTION without GLOBAL would attach to the last chart".into(),
+                    ));
+                };
+                if rest.len() < 3 || rest[0].is_empty() {
+                    return Err(ctx("FUNCTION needs name, timeout and help".into()));
+                }
+                let timeout = int(&rest[1], "function timeout").map_err(ctx)?;
+                if timeout <= 0 {
+                    return Err(ctx("function timeout must be positive".into()));
+                }
+                s.functions.push((
+                    rest[0].clone(),
+                    timeout as u64,
+                    rest[2].clone(),
+                    rest[3..].to_vec(),
+                ));
+            }
+            "FUNCTION_RESULT_BEGIN" => {
+                if open.is_some() {
+                    return Err(ctx("FUNCTION_RESULT_BEGIN inside BEGIN..END".into()));
+                }
+                if w.len() != 5 {
+                    return Err(ctx(
+                        "FUNCTION_RESULT_BEGIN needs tx status type expires".into()
+                    ));
+                }
+                let status = int(&w[2], "status").map_err(ctx)?;
+                int(&w[4], "expires").map_err(ctx)?;
+                result = Some((w[1].clone(), status as u16, w[3].clone(), String::new()));
+            }
             other => return Err(ctx(format!("unknown keyword {other:?}"))),
         }
     }
     if open.is_some() {
         return Err("output ends inside BEGIN..END".into());
+    }
+    if result.is_some() {
+        return Err("output ends inside a function answer".into());
     }
     Ok(s)
 }

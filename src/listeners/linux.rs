@@ -1,0 +1,231 @@
+//! Reading Linux's listening sockets: a `sock_diag` dump per address
+//! family over netlink (decoded by [`super::diag`]), the owning processes
+//! from `/proc/<pid>/fd` (the `procfs` crate) and the users' names. Runs on
+//! demand only, never in the sampling loop; it may allocate.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::net::IpAddr;
+use std::os::fd::AsFd;
+
+use super::diag::{self, Socket, AF_INET, AF_INET6, TCP_LISTEN, TCP_SYN_RECV};
+use super::table::Row;
+use crate::sys::{self, Errno, Watched};
+
+/// `NETLINK_SOCK_DIAG`.
+const NETLINK_SOCK_DIAG: i32 = 4;
+/// How long one dump may take before it is given up.
+const DUMP_TIMEOUT_US: u64 = 5_000_000;
+
+/// Why the listeners cannot be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unavailable {
+    /// The netlink socket could not be made or used.
+    Netlink(Errno),
+    /// The kernel answered the dump with an error.
+    Kernel(Errno),
+    /// The answer made no sense.
+    Garbled(diag::DecodeError),
+    /// The kernel did not finish the dump in time.
+    Timeout,
+}
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unavailable::Netlink(e) => {
+                write!(f, "sock_diag netlink socket: {}", e.describe().as_str())
+            }
+            Unavailable::Kernel(e) => write!(
+                f,
+                "the kernel refused the sock_diag dump: {}",
+                e.describe().as_str()
+            ),
+            Unavailable::Garbled(e) => write!(f, "sock_diag answer not understood: {e:?}"),
+            Unavailable::Timeout => f.write_str("sock_diag dump took longer than 5 s"),
+        }
+    }
+}
+
+/// Every TCP socket of `family` in LISTEN or SYN-RECV.
+fn dump(nl: &File, family: u8, seq: u32, out: &mut Vec<Socket>) -> Result<(), Unavailable> {
+    (&*nl)
+        .write_all(&diag::request(family, seq))
+        .map_err(|e| Unavailable::Netlink(Errno::of(&e)))?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let ready = sys::wait(
+            [Some(Watched {
+                fd: nl.as_fd(),
+                input: true,
+            })],
+            DUMP_TIMEOUT_US,
+        );
+        if !ready[0].input {
+            return Err(Unavailable::Timeout);
+        }
+        let n = match (&*nl).read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Unavailable::Netlink(Errno::of(&e))),
+        };
+        let batch = diag::decode(&buf[..n]).map_err(Unavailable::Garbled)?;
+        if let Some(e) = batch.error {
+            // A family the kernel does not have (IPv6 disabled) has no
+            // listeners.
+            if e == libc::EAFNOSUPPORT || e == libc::ENOENT {
+                return Ok(());
+            }
+            return Err(Unavailable::Kernel(Errno(e)));
+        }
+        out.extend(batch.sockets);
+        if batch.done {
+            return Ok(());
+        }
+    }
+}
+
+/// Whether a request socket's local address belongs to `listener`.
+fn serves(listener: &Socket, request: &Socket) -> bool {
+    if listener.port != request.port {
+        return false;
+    }
+    let unmapped = |a: IpAddr| match a {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(a, IpAddr::V4),
+        a => a,
+    };
+    listener.addr.is_unspecified() || unmapped(listener.addr) == unmapped(request.addr)
+}
+
+/// The owning process (pid, command name) of each socket inode in `wanted`
+/// that this process may see, and how many processes could not be looked
+/// at because their `/proc/<pid>/fd` is not readable.
+fn owners(wanted: &HashSet<u64>) -> (HashMap<u64, (u32, String)>, usize) {
+    let mut found = HashMap::new();
+    let mut unreadable = 0;
+    let Ok(all) = procfs::process::all_processes() else {
+        return (found, 0);
+    };
+    for p in all.flatten() {
+        let fds = match p.fd() {
+            Ok(fds) => fds,
+            Err(procfs::ProcError::PermissionDenied(_)) => {
+                unreadable += 1;
+                continue;
+            }
+            Err(_) => continue,
+        };
+        for fd in fds.flatten() {
+            if let procfs::process::FDTarget::Socket(inode) = fd.target {
+                if wanted.contains(&inode) && !found.contains_key(&inode) {
+                    let comm = p.stat().map(|s| s.comm).unwrap_or_default();
+                    found.insert(inode, (p.pid as u32, comm));
+                }
+            }
+        }
+        if found.len() == wanted.len() {
+            break;
+        }
+    }
+    (found, unreadable)
+}
+
+/// Every listening TCP socket (IPv4 and IPv6) of this network namespace as
+/// a row, with its half-open handshakes, owner and process; and how many
+/// processes could not be looked at.
+pub fn rows() -> Result<(Vec<Row>, usize), Unavailable> {
+    let nl = File::from(sys::netlink_socket(NETLINK_SOCK_DIAG).map_err(Unavailable::Netlink)?);
+    let mut sockets = Vec::new();
+    dump(&nl, AF_INET, 1, &mut sockets)?;
+    dump(&nl, AF_INET6, 2, &mut sockets)?;
+    let (listeners, requests): (Vec<Socket>, Vec<Socket>) =
+        sockets.into_iter().partition(|s| s.state == TCP_LISTEN);
+    let mut half_open = vec![0u32; listeners.len()];
+    for r in requests.iter().filter(|r| r.state == TCP_SYN_RECV) {
+        // The exact address first, then a wildcard listener on the port.
+        let exact = listeners
+            .iter()
+            .position(|l| l.port == r.port && l.addr == r.addr);
+        if let Some(i) = exact.or_else(|| listeners.iter().position(|l| serves(l, r))) {
+            half_open[i] += 1;
+        }
+    }
+    let wanted: HashSet<u64> = listeners.iter().map(|l| u64::from(l.inode)).collect();
+    let (owners, unreadable) = owners(&wanted);
+    let mut names: HashMap<u32, Option<String>> = HashMap::new();
+    let rows = listeners
+        .iter()
+        .zip(half_open)
+        .map(|(l, h)| {
+            let owner = owners.get(&u64::from(l.inode));
+            Row {
+                addr: Some(l.addr),
+                port: l.port,
+                queue: l.queue,
+                limit: l.limit,
+                drops: l.drops.map(u64::from),
+                new_drops: None,
+                half_open: Some(h),
+                uid: l.uid,
+                user: names
+                    .entry(l.uid)
+                    .or_insert_with(|| sys::user_name(l.uid))
+                    .clone(),
+                pid: owner.map(|o| o.0),
+                process: owner.map(|o| o.1.clone()),
+                id: u64::from(l.inode),
+            }
+        })
+        .collect();
+    Ok((rows, unreadable))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Ipv4Addr, Ipv6Addr, TcpListener};
+
+    fn sock(addr: IpAddr, port: u16, state: u8) -> Socket {
+        Socket {
+            state,
+            addr,
+            port,
+            queue: 0,
+            limit: 0,
+            uid: 0,
+            inode: 1,
+            drops: None,
+        }
+    }
+
+    #[test]
+    fn half_open_requests_belong_to_the_listener_of_their_address() {
+        let any6 = sock(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 80, TCP_LISTEN);
+        let lo = sock(IpAddr::V4(Ipv4Addr::LOCALHOST), 80, TCP_LISTEN);
+        let req = |a| sock(a, 80, TCP_SYN_RECV);
+        assert!(serves(&any6, &req(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)))));
+        assert!(serves(&lo, &req(IpAddr::V4(Ipv4Addr::LOCALHOST))));
+        assert!(serves(
+            &lo,
+            &req(IpAddr::V6(Ipv4Addr::LOCALHOST.to_ipv6_mapped()))
+        ));
+        assert!(!serves(&lo, &req(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)))));
+        assert!(!serves(&lo, &sock(IpAddr::V4(Ipv4Addr::LOCALHOST), 81, 3)));
+    }
+
+    #[test]
+    fn a_listener_of_this_process_is_found_with_its_owner() {
+        let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = l.local_addr().unwrap().port();
+        let (rows, _) = rows().expect("sock_diag works here");
+        let r = rows
+            .iter()
+            .find(|r| r.port == port && r.addr == Some(IpAddr::V4(Ipv4Addr::LOCALHOST)))
+            .expect("our listener");
+        assert_eq!(r.queue, 0);
+        assert_eq!(r.pid, Some(std::process::id()));
+        assert_eq!(r.half_open, Some(0));
+        drop(l);
+    }
+}

@@ -1,0 +1,57 @@
+//! Say *where*: every listening TCP socket with its accept queue, limit,
+//! drops, half-open handshakes and owner, for the netdata Function
+//! `tcp-listeners` and for `tcp_resets --listeners`.
+//!
+//! The kernel's answer is decoded ([`diag`]) and the table built
+//! ([`table`]) by pure code, tested everywhere; reading the sockets is
+//! Linux's `sock_diag` (`NETLINK_SOCK_DIAG`, `inet_diag`), needing no
+//! privilege (the owning processes of other users' sockets do).
+
+pub mod diag;
+pub mod table;
+
+#[cfg(target_os = "linux")]
+mod linux;
+
+use std::collections::HashMap;
+
+use table::{Table, MAX_ROWS};
+
+/// The table of listeners, and the drop counts of the previous call (to
+/// show the drops since then).
+#[derive(Debug, Default)]
+pub struct Listeners {
+    previous: Option<HashMap<u64, u64>>,
+}
+
+impl Listeners {
+    /// Reads the listening sockets now: the worst [`MAX_ROWS`] of them.
+    /// `Err` says in one line why they cannot be read here.
+    pub fn table(&mut self) -> Result<Table, String> {
+        let (mut rows, unreadable) = read()?;
+        let now: HashMap<u64, u64> = rows.iter().filter_map(|r| Some((r.id, r.drops?))).collect();
+        if let Some(before) = &self.previous {
+            for r in &mut rows {
+                // A socket new since the previous call: all its drops are new.
+                r.new_drops = r
+                    .drops
+                    .map(|d| d.saturating_sub(*before.get(&r.id).unwrap_or(&0)));
+            }
+        }
+        self.previous = Some(now);
+        Ok(Table::worst_first(rows, MAX_ROWS, unreadable))
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn read() -> Result<(Vec<table::Row>, usize), String> {
+    linux::rows().map_err(|e| e.to_string())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn read() -> Result<(Vec<table::Row>, usize), String> {
+    Err(
+        "listing the listeners needs Linux's sock_diag; FreeBSD shows them with netstat -Lan"
+            .into(),
+    )
+}

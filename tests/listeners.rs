@@ -1,0 +1,244 @@
+//! The `tcp-listeners` table of the real binary: asked on stdin the way
+//! netdata 1.37 and 2.x ask, and by hand (`--listeners`), checked against
+//! `ss -ltnm` (iproute2) as the oracle for queue, limit and drops.
+
+mod common;
+mod protocol;
+
+use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddrV4, TcpListener};
+use std::os::fd::{AsFd, OwnedFd};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::child::{plugin, run, Guard};
+use common::{fixture, skip, sys, Need, BIN};
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+/// A listener on 127.0.0.1 with `backlog` that never accepts, and
+/// `connects` non-blocking connections to it (which overflow its queue).
+fn overflowing(backlog: i32, connects: usize) -> (TcpListener, Vec<OwnedFd>, u16) {
+    let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    sys::listen(l.as_fd(), backlog);
+    let port = l.local_addr().unwrap().port();
+    let to = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
+    let socks = (0..connects)
+        .map(|_| sys::connect_nonblocking(to))
+        .collect();
+    // Let the handshakes that can complete complete.
+    std::thread::sleep(Duration::from_millis(300));
+    (l, socks, port)
+}
+
+/// `ss -ltnm` for one port: (Recv-Q, Send-Q, drops), or `None` without ss.
+fn ss(port: u16) -> Option<(u64, u64, u64)> {
+    let out = Command::new("ss")
+        .args(["-ltnmH", &format!("sport = :{port}")])
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut words = text.split_whitespace();
+    let _state = words.next()?;
+    let queue = words.next()?.parse().ok()?;
+    let limit = words.next()?.parse().ok()?;
+    let skmem = text.split("skmem:(").nth(1)?;
+    let drops = skmem
+        .trim_end_matches([')', '\n'])
+        .split(',')
+        .find_map(|f| f.strip_prefix('d'))?
+        .parse()
+        .ok()?;
+    Some((queue, limit, drops))
+}
+
+fn listeners_json() -> serde_json::Value {
+    let out = run(plugin(None, &["--listeners", "--json"]), LIMIT);
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 1);
+    serde_json::from_str(&out.stdout).unwrap()
+}
+
+/// The row of `127.0.0.1:port` in a table answer, by column key.
+fn row(table: &serde_json::Value, port: u16) -> impl Fn(&str) -> serde_json::Value {
+    let cols = table["columns"].as_object().unwrap().clone();
+    let r = table["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[0] == format!("127.0.0.1:{port}").as_str())
+        .unwrap_or_else(|| panic!("no row for port {port}: {table}"))
+        .clone();
+    move |k: &str| r[cols[k]["index"].as_u64().unwrap() as usize].clone()
+}
+
+#[test]
+fn by_hand_the_overflowing_listener_matches_ss() {
+    if ss(1).is_none() && Command::new("ss").arg("-V").output().is_err() {
+        skip(
+            Need::Tools,
+            "by_hand_the_overflowing_listener_matches_ss",
+            "ss (iproute2) is not installed",
+        );
+        return;
+    }
+    let (_l, _socks, port) = overflowing(3, 10);
+    let (q0, limit, d0) = ss(port).expect("ss sees the listener");
+    let table = listeners_json();
+    let (q1, _, d1) = ss(port).unwrap();
+    let get = row(&table, port);
+    eprintln!(
+        "ss: queue {q0}->{q1}, limit {limit}, drops {d0}->{d1}; ours: {:?} {:?} {:?}",
+        get("Queue"),
+        get("Limit"),
+        get("Drops")
+    );
+    // The kernel lets the accept queue run one over its limit.
+    assert_eq!((q0, q1, limit), (4, 4, 3));
+    assert_eq!(get("Queue"), 4);
+    assert_eq!(get("Limit"), 3);
+    assert_eq!(get("Fill"), 133);
+    let drops = get("Drops").as_u64().unwrap();
+    assert!(
+        d0 > 0 && (d0..=d1).contains(&drops),
+        "{d0} <= {drops} <= {d1}"
+    );
+    assert_eq!(get("PID"), std::process::id());
+    // The text form shows the same row.
+    let out = run(plugin(None, &["--listeners"]), LIMIT);
+    assert!(out.status.success());
+    let line = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("127.0.0.1:{port} ")))
+        .expect("our row");
+    let cells: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(cells[1..4], ["4", "3", "133%"], "{line}");
+    assert!(out.stdout.starts_with("LISTENER "), "{}", out.stdout);
+}
+
+#[test]
+fn without_sock_diag_one_line_and_exit_1() {
+    const NAME: &str = "without_sock_diag_one_line_and_exit_1";
+    if !std::path::Path::new("/usr/bin/strace").exists() {
+        skip(Need::Tools, NAME, "strace is not installed");
+        return;
+    }
+    // strace makes every netlink socket() fail, as on a kernel without it.
+    let mut c = Command::new("/usr/bin/strace");
+    c.args([
+        "-qq",
+        "-o",
+        "/dev/null",
+        "-e",
+        "inject=socket:error=EAFNOSUPPORT",
+        BIN,
+        "--listeners",
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let out = run(c, LIMIT);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "cannot list the listeners: sock_diag netlink socket: Address family not supported"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Runs the plugin at a 1 s interval with `requests` written to its stdin
+/// after the first sample; returns everything it wrote in 3 s.
+fn asked(requests: &[u8]) -> protocol::Stream {
+    let mut c = plugin(Some(&fixture("linux-6.18")), &["1"]);
+    c.stdin(Stdio::piped());
+    let mut g = Guard::spawn(c);
+    let mut stdin = g.0.stdin.take().unwrap();
+    let lines = g.stdout_lines();
+    // The whole stream from the start: registration, definitions, samples,
+    // answers, so that the validator sees it all in order.
+    let mut text = String::new();
+    while let Some(l) = lines.next(LIMIT) {
+        text.push_str(&l);
+        text.push('\n');
+        if l == "END" && text.contains("BEGIN tcp_resets.spoofing") {
+            break;
+        }
+    }
+    stdin.write_all(requests).unwrap();
+    for (_, l) in lines.collect_for(Duration::from_secs(3)) {
+        text.push_str(&l);
+        text.push('\n');
+    }
+    g.signal(libc::SIGTERM);
+    assert_eq!(g.wait_for(LIMIT).unwrap().code(), Some(0));
+    drop(stdin);
+    protocol::validate(&text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+}
+
+#[test]
+fn calls_on_stdin_from_both_netdata_versions_are_answered_between_samples() {
+    let (_l, _socks, port) = overflowing(3, 10);
+    let s = asked(
+            b"FUNCTION ffaa80ec-e8f2-11f1-82a4-02fc00000001 10 \"tcp-listeners\"\n\
+             FUNCTION cbf78ae1e3814d23bc69b6e530162ded 10 \"tcp-listeners info\" \"0x8\" \"method=none,role=any,permissions=0x8,ip=localhost\"\n\
+             FUNCTION_PAYLOAD 3d6c 5 \"tcp-listeners\" \"0x8\" \"m\" \"application/json\"\n{\"x\":\n1}\nFUNCTION_PAYLOAD_END\n"
+        ,
+    );
+    let txs: Vec<&str> = s.results.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(
+        txs,
+        [
+            "ffaa80ec-e8f2-11f1-82a4-02fc00000001",
+            "cbf78ae1e3814d23bc69b6e530162ded",
+            "3d6c"
+        ]
+    );
+    for (_, status, kind, body) in &s.results {
+        assert_eq!((*status, kind.as_str()), (200, "application/json"));
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(v["type"], "table");
+        assert_eq!(row(&v, port)("Limit"), 3);
+    }
+    // The second call knows the drops since the first.
+    let second: serde_json::Value = serde_json::from_str(&s.results[1].3).unwrap();
+    assert!(row(&second, port)("NewDrops").as_u64().is_some());
+    // Samples went on around the answers.
+    assert!(s.samples("tcp_resets.resets").len() >= 2);
+}
+
+#[test]
+fn unknown_malformed_and_cancelled_calls_get_error_answers() {
+    let s = asked(
+        b"FUNCTION t1 10 \"processes\"\n\
+          FUNCTION t2 x \"tcp-listeners\"\n\
+          FUNCTION t3 10 \"tcp-listeners\"\nFUNCTION_CANCEL t3\n\
+          hello\n",
+    );
+    let answers: Vec<(&str, u16)> = s.results.iter().map(|r| (r.0.as_str(), r.1)).collect();
+    assert_eq!(answers, [("t1", 404), ("t2", 400), ("t3", 499)]);
+    for (_, status, _, body) in &s.results {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(v["status"], u64::from(*status));
+        assert!(v["errorMessage"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+}
+
+#[test]
+fn the_function_is_registered_once_before_the_charts() {
+    let out = run(
+        plugin(Some(&fixture("linux-6.18")), &["1", "--iterations", "1"]),
+        LIMIT,
+    );
+    let s = protocol::validate(&out.stdout).unwrap();
+    assert_eq!(s.functions.len(), 1);
+    let (name, timeout, help, rest) = &s.functions[0];
+    assert_eq!((name.as_str(), *timeout), ("tcp-listeners", 10));
+    assert!(help.contains("accept queue"));
+    assert_eq!(rest, &["top", "0x0", "100", "0"]);
+    assert!(out.stdout.starts_with("FUNCTION GLOBAL \"tcp-listeners\" "));
+}
