@@ -17,8 +17,9 @@
 #     PSS and private memory from /proc/PID/smaps_rollup;
 #   - stripped binary size; criterion medians of benches/sample.rs;
 #   - peak RSS, size, syscalls and instructions of build variants (static
-#     glibc, musl, opt-level "s", smaller read buffers), built from a copy
-#     of the sources into target/measure-variants (src/ is never touched).
+#     glibc, musl, opt-level "s") that differ only in how they are built,
+#     from a copy of the sources into target/measure-variants (src/ is never
+#     touched, and no copy of it is edited).
 # Samples come at a real 1 s interval: libfaketime's speed-up (faketime -f
 # '+0 x100', 0.9.10) speeds the clocks but passes ppoll's timeout through
 # unscaled, so the plugin still sleeps in real time and reports intervals of
@@ -229,7 +230,7 @@ done
 VROOT=${CARGO_TARGET_DIR:-$ROOT/target}/measure-variants
 VBINS=$VROOT/bins
 VARIANT_NAMES=()
-declare -A VDESC=() VNOTE=()
+declare -A VDESC=()
 if [ "$VARIANTS" = 1 ]; then
     mkdir -p "$VBINS"
     copy=$TMP/src-copy
@@ -246,17 +247,9 @@ if [ "$VARIANTS" = 1 ]; then
     fi
     have_musl=0
     rustup target list --installed 2>/dev/null | grep -qx "$musl" && have_musl=1
-    # variant NAME TARGET "RUSTFLAGS" "OPT-LEVEL" "DESCRIPTION" [small-buffer]
+    # variant NAME TARGET "RUSTFLAGS" "OPT-LEVEL" "DESCRIPTION"
     variant() {
-        local name=$1 target=$2 flags=$3 opt=$4 desc=$5 buf=${6:-} dir=$copy
-        if [ -n "$buf" ]; then
-            dir=$TMP/src-copy-buf
-            rm -rf "$dir"
-            cp -r "$copy" "$dir"
-            grep -q '^const INITIAL_BUFFER: usize = 64 \* 1024;' "$dir/src/linux.rs" ||
-                { say "variant $name: INITIAL_BUFFER not found in src/linux.rs; skipped"; return 0; }
-            sed -i 's/^const INITIAL_BUFFER: usize = 64 \* 1024;/const INITIAL_BUFFER: usize = 8 * 1024;/' "$dir/src/linux.rs"
-        fi
+        local name=$1 target=$2 flags=$3 opt=$4 desc=$5 dir=$copy
         say "variant $name: building"
         local envs=(-C "$dir" RUSTFLAGS="$flags" CARGO_TARGET_DIR="$VROOT/$name")
         [ "$opt" = 3 ] || envs+=(CARGO_PROFILE_RELEASE_OPT_LEVEL="$opt")
