@@ -1,10 +1,11 @@
-"""Tests of benches/measure_report.py.
+"""Tests of benches/measure_report.py and benches/measure_extract.sh.
 
     python3 -m unittest discover -s benches -p 'test_*.py'
 
 The fixtures come from one real `benches/measure.sh --quick` run (AMD EPYC,
 2 CPUs, under load from parallel builds): fixtures/quick-run.raw is the raw
-file it wrote, fixtures/quick-run.md the report of quick-run.raw as checked by hand. The
+file it wrote, fixtures/logs/ some of the tool output it was extracted from,
+fixtures/quick-run.md the report of quick-run.raw as checked by hand. The
 expected figures below are worked out from the raw lines they quote. After
 a deliberate change to the report's wording, regenerate the expected report
 with `python3 benches/measure_report.py benches/fixtures/quick-run.raw >
@@ -13,6 +14,7 @@ benches/fixtures/quick-run.md` and read the diff.
 
 import os
 import re
+import subprocess
 import tempfile
 import unittest
 
@@ -20,6 +22,7 @@ import measure_report as mr
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "fixtures")
+LOGS = os.path.join(FIXTURES, "logs")
 
 
 def fixture_text():
@@ -318,6 +321,54 @@ class ReportTest(unittest.TestCase):
             self.assertEqual(rc, 0)
             with open(out, encoding="utf-8") as fh:
                 self.assertTrue(fh.read().startswith("# tcp_resets: whole-process measurements\n"))
+
+
+class ExtractTest(unittest.TestCase):
+    """benches/measure_extract.sh on the real tool output in fixtures/logs:
+    it yields the raw lines of the same run."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.raw = mr.Raw(fixture_text())
+
+    def extract(self, function, *args):
+        script = '. "$1"; shift; "$@"'
+        r = subprocess.run(
+            ["bash", "-c", script, "bash", os.path.join(HERE, "measure_extract.sh"), function, *args],
+            capture_output=True, text=True, check=True,
+        )
+        return r.stdout.strip()
+
+    def log(self, name):
+        return os.path.join(LOGS, name)
+
+    def test_strace_tables(self):
+        # the errors column is empty on most lines, filled on some
+        for name, key in (("strace.ours.13.txt", "strace.ours.13"), ("strace.bash.3.txt", "strace.bash.3")):
+            with self.subTest(name=name):
+                self.assertEqual(self.extract("strace_calls", self.log(name)), self.raw.text(key))
+
+    def test_valgrind_logs_one_figure_per_process(self):
+        cases = (
+            ("cg_ir", "callgrind.bash.2.log", (), "callgrind.bash.2.ir"),
+            ("cg_ir", "callgrind.ours.12.log", (), "callgrind.ours.12.ir"),
+            ("mc_field", "memcheck.bash.2.log", ("allocs",), "memcheck.bash.2.allocs"),
+            ("mc_field", "memcheck.bash.2.log", ("bytes",), "memcheck.bash.2.bytes"),
+            ("mc_field", "memcheck.bash.2.log", ("errors",), "memcheck.bash.2.errors"),
+            ("mc_field", "memcheck.ours.12.log", ("bytes",), "memcheck.ours.12.bytes"),
+        )
+        for function, name, args, key in cases:
+            with self.subTest(key=key):
+                self.assertEqual(self.extract(function, self.log(name), *args), self.raw.text(key))
+
+    def test_proc_files_and_time(self):
+        self.assertEqual(self.extract("kib_field", self.log("proc-status.txt"), "VmHWM"), "1680")
+        # Pss, not Pss_Dirty or Pss_Anon
+        self.assertEqual(self.extract("kib_field", self.log("proc-smaps_rollup.txt"), "Pss"), "225")
+        self.assertEqual(self.extract("kib_field", self.log("proc-smaps_rollup.txt"), "Private_Dirty"), "108")
+        self.assertEqual(self.extract("schedstat_ns", self.log("proc-schedstat.txt")), "896381")
+        self.assertEqual(self.extract("time_maxrss_kib", self.log("time-v.ours.txt")),
+                         self.raw.text("mem.ours.time_maxrss_kib"))
 
 
 if __name__ == "__main__":
