@@ -262,7 +262,6 @@ else
 fi
 
 # ------------------------------- phase A: counting runs (may overlap builds)
-say "counting runs: strace ${S1}/${S2} samples, valgrind ${V1}/${V2} (plugin) and ${P1}/${P2} (peers), 1 s interval"
 PROGS=(ours python bash)
 # count_runs PROG N1 N2 TOOL...: starts the runs of PROG under each tool
 count_runs() {
@@ -308,6 +307,10 @@ use valgrind && TOOLS+=(callgrind memcheck)
 VTOOLS=()
 use strace && VTOOLS+=(strace)
 use valgrind && VTOOLS+=(callgrind)
+counting=()
+use strace && counting+=("strace ${S1}/${S2} samples")
+use valgrind && counting+=("valgrind ${V1}/${V2} (plugin) and ${P1}/${P2} (peers)")
+say "counting runs: ${counting[*]:-none}, 1 s interval"
 # strace runs N1/N2 = S1/S2; valgrind V1/V2 (plugin), P1/P2 (peers)
 runs_of() { case $1/$2 in */strace) echo "$S1 $S2" ;; ours/*) echo "$V1 $V2" ;; *) echo "$P1 $P2" ;; esac; }
 for prog in "${PROGS[@]}"; do

@@ -508,11 +508,14 @@ def render_results(f):
     render_variants(f, machine, w)
     w("## Method")
     w("")
+    strace = "strace runs of %s samples" % runs_of(raw, "strace.ours.samples")
+    valgrind = "valgrind runs of %s (plugin), %s (peers)" % (
+        runs_of(raw, "callgrind.ours.samples"), runs_of(raw, "callgrind.python.samples"))
     w("- Every per-sample figure is (total after N2 samples − total after N1) / (N2 − N1), so")
-    w("  start-up and exit cancel out: strace runs of %s samples;"
-      % runs_of(raw, "strace.ours.samples"))
-    w("  valgrind %s (plugin), %s (peers); CPU from one run per program,"
-      % (runs_of(raw, "callgrind.ours.samples"), runs_of(raw, "callgrind.python.samples")))
+    w("  start-up and exit cancel out: %s;"
+      % (strace if "strace.ours.samples" in raw.values else "strace not measured"))
+    w("  %s; CPU from one run per program,"
+      % (valgrind if "callgrind.ours.samples" in raw.values else "valgrind not measured"))
     w("  /proc/PID/schedstat read after samples %s,"
       % ", ".join("%s (%s)" % (runs_of(raw, "cpu.%s.samples" % p, "/"), p) for p in PROGS))
     cpu_progs = [p for p in PROGS + FLOORS if "cpu.%s.samples" % p in raw.values]

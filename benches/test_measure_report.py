@@ -254,6 +254,7 @@ class ReportTest(unittest.TestCase):
             "| libc heap allocations per sample (memcheck) | not measured | not measured | not measured |",
             "Memcheck on the plugin: not measured in this run.",
             "- Tools missing in this run (their figures read \"not measured\"): valgrind.",
+            "  valgrind not measured; CPU from one run per program,",
         ):
             self.assertIn(line + "\n", md)
         # the figures of the other tools are still there
@@ -271,6 +272,7 @@ class ReportTest(unittest.TestCase):
         self.assertNotIn("Above the wake-only floor", md)
         self.assertIn("| peak RSS, `/usr/bin/time -v` | not measured | 8464 KiB | 3116 KiB |\n", md)
         self.assertIn("all programs side by side (ours python bash),", md)
+        self.assertIn("start-up and exit cancel out: strace not measured;\n", md)
 
     def test_zero_denominators(self):
         # ours runs no instruction between its two runs, and two CPU readings
