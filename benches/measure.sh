@@ -310,7 +310,9 @@ use valgrind && VTOOLS+=(callgrind)
 counting=()
 use strace && counting+=("strace ${S1}/${S2} samples")
 use valgrind && counting+=("valgrind ${V1}/${V2} (plugin) and ${P1}/${P2} (peers)")
-say "counting runs: ${counting[*]:-none}, 1 s interval"
+joined=none
+[ ${#counting[@]} = 0 ] || joined=$(printf '%s, ' "${counting[@]}")
+say "counting runs: ${joined%, }, 1 s interval"
 # strace runs N1/N2 = S1/S2; valgrind V1/V2 (plugin), P1/P2 (peers)
 runs_of() { case $1/$2 in */strace) echo "$S1 $S2" ;; ours/*) echo "$V1 $V2" ;; *) echo "$P1 $P2" ;; esac; }
 for prog in "${PROGS[@]}"; do
