@@ -101,6 +101,12 @@ use() { ! [[ " ${MISSING[*]} " == *" $1 "* ]]; }
 
 # ------------------------------------------------- processes and cleanup
 TMP=$(mktemp -d /tmp/measure.XXXXXX)
+# Under netdata a plugin's stdin is a pipe that stays open (the plugin
+# watches it for function calls and QUIT): every run here reads from one
+# that nobody writes to, held open (read-write, so opening never blocks)
+# until the script ends.
+mkfifo "$TMP/stdin"
+exec 9<>"$TMP/stdin"
 PIDS=()
 declare -A PID=()
 
@@ -137,12 +143,12 @@ run() {
     forget "$p"
     return "$rc"
 }
-# start TAG CMD...: in the background, bounded, stdin /dev/null, output in
+# start TAG CMD...: in the background, bounded, stdin the idle pipe, output in
 # $TMP/TAG.out and $TMP/TAG.err.
 start() {
     local tag=$1
     shift
-    timeout -k 5 "$LIMIT" "$@" </dev/null >"$TMP/$tag.out" 2>"$TMP/$tag.err" &
+    timeout -k 5 "$LIMIT" "$@" <"$TMP/stdin" >"$TMP/$tag.out" 2>"$TMP/$tag.err" &
     PID[$tag]=$!
     PIDS+=("$!")
 }
@@ -409,7 +415,7 @@ fi
 # rss_probe NAME BIN: memory after 3 samples.
 rss_probe() {
     local name=$1 bin=$2 p t
-    "$bin" 1 </dev/null >"$TMP/probe.$name.out" 2>/dev/null &
+    "$bin" 1 <"$TMP/stdin" >"$TMP/probe.$name.out" 2>/dev/null &
     p=$!
     PIDS+=("$p")
     t=$((SECONDS + 15))
@@ -431,9 +437,9 @@ for prog in "${CPU_PROGS[@]}"; do
     PIDS+=("$!")
     cmd "$prog" 0
     if use time; then
-        /usr/bin/time -v -o "$TMP/time.$prog" "${CMD[@]}" <"/dev/null" >"$TMP/fifo.$prog" 2>"$TMP/cpu.$prog.err" &
+        /usr/bin/time -v -o "$TMP/time.$prog" "${CMD[@]}" <"$TMP/stdin" >"$TMP/fifo.$prog" 2>"$TMP/cpu.$prog.err" &
     else
-        "${CMD[@]}" <"/dev/null" >"$TMP/fifo.$prog" 2>"$TMP/cpu.$prog.err" &
+        "${CMD[@]}" <"$TMP/stdin" >"$TMP/fifo.$prog" 2>"$TMP/cpu.$prog.err" &
     fi
     TPID[$prog]=$!
     PIDS+=("$!")
