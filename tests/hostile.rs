@@ -296,19 +296,23 @@ fn runs_as_an_unprivileged_user_on_live_proc() {
 
 #[test]
 fn no_network_system_calls() {
-    if !have("no_network_system_calls", "/usr/bin/strace") {
-        return;
-    }
     let dir = TempDir::new("strace");
     let log = dir.join("calls");
-    let mut c = Command::new("/usr/bin/strace");
-    c.args(["-f", "-qq", "-e", "trace=%network", "-o"])
-        .arg(&log)
-        .args([BIN, "1", "--iterations", "2"])
-        .env("NETDATA_HOST_PREFIX", fixture("linux-6.18"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let Some(mut c) = common::under_strace(
+        "no_network_system_calls",
+        &[
+            "-f",
+            "-qq",
+            "-e",
+            "trace=%network",
+            "-o",
+            log.to_str().unwrap(),
+        ],
+        &["1", "--iterations", "2"],
+    ) else {
+        return;
+    };
+    c.env("NETDATA_HOST_PREFIX", fixture("linux-6.18"));
     let out = run(c, LIMIT);
     assert!(out.status.success(), "{}", out.stderr);
     let calls = std::fs::read_to_string(&log).unwrap();

@@ -48,10 +48,14 @@ fn drive_n(prefix: &str, samples: u64, mut between: impl FnMut(u64)) -> u64 {
     made
 }
 
+/// Allocations after the first sample on the fixture tree `name`.
+fn on_fixture(name: &str) -> u64 {
+    drive(common::fixture(name).to_str().unwrap(), |_| ())
+}
+
 #[test]
 fn fixture_tree_samples_allocate_nothing() {
-    let prefix = common::fixture("linux-6.18");
-    assert_eq!(drive(prefix.to_str().unwrap(), |_| ()), 0);
+    assert_eq!(on_fixture("linux-6.18"), 0);
 }
 
 #[test]
@@ -61,31 +65,19 @@ fn live_proc_samples_allocate_nothing() {
 
 #[test]
 fn broken_input_and_its_logging_allocate_nothing() {
-    let prefix = common::fixture("broken-garbage");
-    assert_eq!(drive(prefix.to_str().unwrap(), |_| ()), 0);
+    assert_eq!(on_fixture("broken-garbage"), 0);
 }
 
 #[test]
 fn vanishing_and_returning_file_allocates_nothing() {
-    let dir = std::env::temp_dir().join(format!("tcp_resets-alloc-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let from = common::fixture("linux-6.18");
-    for rel in [
-        "proc/net/snmp",
-        "proc/net/netstat",
-        "proc/sys/net/ipv4/tcp_syncookies",
-    ] {
-        std::fs::create_dir_all(dir.join(rel).parent().unwrap()).unwrap();
-        std::fs::copy(from.join(rel), dir.join(rel)).unwrap();
-    }
+    let dir = common::fixture_copy("linux-6.18");
     let snmp = dir.join("proc/net/snmp");
     let saved = std::fs::read(&snmp).unwrap();
-    let made = drive(dir.to_str().unwrap(), |i| match i {
+    let made = drive(dir.path().to_str().unwrap(), |i| match i {
         3000 => std::fs::remove_file(&snmp).unwrap(),
         6000 => std::fs::write(&snmp, &saved).unwrap(),
         _ => {}
     });
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(made, 0);
 }
 

@@ -87,6 +87,14 @@ impl Table {
         self.total - self.rows.len()
     }
 
+    /// `N listeners` and, when some are, how many were left out.
+    fn count(&self) -> String {
+        match self.omitted() {
+            0 => format!("{} listeners", self.total),
+            n => format!("{} listeners, {n} left out", self.total),
+        }
+    }
+
     /// The help text: what the table shows, how much of it, and what it
     /// could not see.
     pub fn help(&self) -> String {
@@ -97,11 +105,7 @@ impl Table {
              counted by tcp_listendrop() on every listen-queue overflow), half-open handshakes \
              (SYN-RECV) and the owner. Worst first.",
         );
-        let _ = write!(h, " {} listeners", self.total);
-        if self.omitted() > 0 {
-            let _ = write!(h, ", {} left out", self.omitted());
-        }
-        h.push('.');
+        let _ = write!(h, " {}.", self.count());
         if self.unreadable_processes > 0 {
             let _ = write!(
                 h,
@@ -363,11 +367,11 @@ pub fn text(t: &Table) -> String {
         o.push_str(line.trim_end());
         o.push('\n');
     }
-    let _ = write!(o, "{} listeners", t.total);
-    if t.omitted() > 0 {
-        let _ = write!(o, " ({} left out)", t.omitted());
-    }
-    o.push_str("; drops are counted since each socket was created.\n");
+    let _ = writeln!(
+        o,
+        "{}; drops are counted since each socket was created.",
+        t.count()
+    );
     if t.unreadable_processes > 0 {
         let _ = writeln!(
             o,

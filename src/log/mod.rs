@@ -332,13 +332,20 @@ mod tests {
         assert!(s.ends_with('\n'));
     }
 
-    #[test]
-    fn journal_entries_carry_netdata_fields_and_binary_safe_values() {
-        let dir = std::env::temp_dir().join(format!("tcp_resets-journal-{}", std::process::id()));
+    /// A datagram socket bound in a new temporary directory (removed by
+    /// the caller): the journal's or syslog's stand-in.
+    fn bound(tag: &str) -> (std::path::PathBuf, std::path::PathBuf, UnixDatagram) {
+        let dir = std::env::temp_dir().join(format!("tcp_resets-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let sock = dir.join("socket");
         let server = UnixDatagram::bind(&sock).unwrap();
+        (dir, sock, server)
+    }
+
+    #[test]
+    fn journal_entries_carry_netdata_fields_and_binary_safe_values() {
+        let (dir, sock, server) = bound("journal");
         let path = sock.to_str().unwrap();
         let vars = [
             ("NETDATA_LOG_METHOD", "journal"),
@@ -396,11 +403,7 @@ mod tests {
 
     #[test]
     fn syslog_datagram_is_pri_ident_pid_and_logfmt() {
-        let dir = std::env::temp_dir().join(format!("tcp_resets-syslog-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let sock = dir.join("log");
-        let server = UnixDatagram::bind(&sock).unwrap();
+        let (dir, sock, server) = bound("syslog");
         let mut l = Log {
             min: Level::Info,
             format: Format::Plain,

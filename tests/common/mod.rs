@@ -129,6 +129,32 @@ pub fn fixture_copy(name: &str) -> TempDir {
     dir
 }
 
+/// The plugin run under strace with `strace_args` (stdin null, both
+/// outputs piped), or `None` after skipping `test` when strace is missing.
+pub fn under_strace(
+    test: &str,
+    strace_args: &[&str],
+    args: &[&str],
+) -> Option<std::process::Command> {
+    const STRACE: &str = "/usr/bin/strace";
+    if !Path::new(STRACE).exists() {
+        skip(
+            Need::Tools,
+            test,
+            "strace is not installed (apt-get install strace)",
+        );
+        return None;
+    }
+    let mut c = std::process::Command::new(STRACE);
+    c.args(strace_args)
+        .arg(BIN)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    Some(c)
+}
+
 /// A `/proc/PID/status` field in KiB (`VmRSS`, `VmHWM`).
 pub fn status_kib(pid: u32, field: &str) -> u64 {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
