@@ -189,11 +189,13 @@ pub fn decode(buf: &[u8]) -> Result<Batch, DecodeError> {
             NLMSG_ERROR => {
                 // struct nlmsgerr: int error (negative errno), then the
                 // request's header.
-                let e = if body.len() >= 4 {
-                    -(u32_at(body, 0) as i32)
-                } else {
-                    libc_eio()
-                };
+                // A positive errno, whatever the bytes say (found by
+                // fuzzing: negating i32::MIN overflowed).
+                let e = (body.len() >= 4)
+                    .then(|| (u32_at(body, 0) as i32).checked_neg())
+                    .flatten()
+                    .filter(|e| *e > 0)
+                    .unwrap_or(libc_eio());
                 batch.error = Some(e);
                 batch.done = true;
                 return Ok(batch);
@@ -324,6 +326,17 @@ pub(crate) mod tests {
         let b = decode(&frame(NLMSG_ERROR, &body)).unwrap();
         assert_eq!(b.error, Some(2));
         assert!(b.done);
+    }
+
+    #[test]
+    fn an_error_of_any_bits_gives_a_positive_errno() {
+        for raw in [i32::MIN, 0, 5, -1] {
+            let mut body = raw.to_ne_bytes().to_vec();
+            body.extend_from_slice(&[0u8; 16]);
+            let e = decode(&frame(NLMSG_ERROR, &body)).unwrap().error.unwrap();
+            assert!(e > 0, "{raw} gave {e}");
+        }
+        assert_eq!(decode(&frame(NLMSG_ERROR, &[])).unwrap().error, Some(5));
     }
 
     #[test]
