@@ -270,28 +270,57 @@ fn runs_as_an_unprivileged_user_on_live_proc() {
         );
         return;
     }
-    let mut c = Command::new("/usr/bin/setpriv");
-    c.args([
-        "--reuid=65534",
-        "--regid=65534",
-        "--clear-groups",
-        "--no-new-privs",
-        "--inh-caps=-all",
-        BIN,
-        "1",
-        "--iterations",
-        "2",
-    ])
-    .env_remove("NETDATA_HOST_PREFIX")
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let out = run(c, LIMIT);
+    let nobody = |args: &[&str]| {
+        let mut c = Command::new("/usr/bin/setpriv");
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--no-new-privs",
+            "--inh-caps=-all",
+            BIN,
+        ])
+        .args(args)
+        .env_remove("NETDATA_HOST_PREFIX")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        run(c, LIMIT)
+    };
+    let out = nobody(&["1", "--iterations", "2"]);
     assert!(out.status.success(), "{}", out.stderr);
     assert_eq!(out.stderr, "");
     let s = protocol::validate(&out.stdout).unwrap();
     assert_eq!(s.samples("tcp_resets.resets").len(), 2);
     assert!(s.samples("tcp_resets.resets")[1].sets["OutRsts"].is_some());
+    // The listeners too: root's listener with its queue, limit and drops;
+    // only its owning process is hidden from nobody, and the help says so.
+    let l = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = l.local_addr().unwrap().port();
+    let out = nobody(&["--listeners", "--json"]);
+    assert!(out.status.success(), "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let row = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[0] == format!("127.0.0.1:{port}").as_str())
+        .expect("root's listener, seen by nobody")
+        .clone();
+    let col = |k: &str| row[v["columns"][k]["index"].as_u64().unwrap() as usize].clone();
+    assert_eq!(col("Limit"), 128);
+    assert_eq!(col("Drops"), 0);
+    assert_eq!(col("User"), "root");
+    assert_eq!(col("PID"), serde_json::Value::Null);
+    assert!(
+        v["help"]
+            .as_str()
+            .unwrap()
+            .contains("could not be looked at"),
+        "{}",
+        v["help"]
+    );
+    drop(l);
 }
 
 #[test]
