@@ -21,6 +21,7 @@ expects SYN cookies to be off there and adds a firewall rule there.
 """
 
 import argparse
+import collections
 import random
 import signal
 import socket
@@ -100,7 +101,7 @@ def aborted(rate):
     paced(rate, 10, one)
 
 
-def syn_queue_overflow(batch, period):
+def syn_queue_overflow(rate, backlog):
     srv = socket.socket()
     srv.bind((LOOPBACK, 0))
     srv.listen(4)  # and never accepts
@@ -108,19 +109,22 @@ def syn_queue_overflow(batch, period):
     rule = ["INPUT", "-p", "tcp", "--sport", str(port),
             "--tcp-flags", "SYN,ACK", "SYN,ACK", "-j", "DROP"]
     subprocess.run(["iptables", "-A", *rule], check=True)
+    socks = collections.deque()
+
+    def one():
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex((LOOPBACK, port))  # its SYN, dropped by the full queue
+        socks.append(s)
+        if len(socks) > backlog:
+            socks.popleft().close()
+
     try:
-        while not STOP.is_set():
-            socks = []
-            for _ in range(batch):
-                s = socket.socket()
-                s.setblocking(False)
-                s.connect_ex((LOOPBACK, port))
-                socks.append(s)
-            STOP.wait(period)
-            for s in socks:
-                s.close()
+        paced(rate, 20, one)
     finally:
         subprocess.run(["iptables", "-D", *rule], check=False)
+        for s in socks:
+            s.close()
         srv.close()
 
 
@@ -173,7 +177,7 @@ def main():
         (refused, (port, 1500)),
         (refused, (port, 1500)),
         (aborted, (100,)),
-        (syn_queue_overflow, (200, 0.5)),
+        (syn_queue_overflow, (400, 200)),
         (challenge_acks, (20,)),
     ]
     failed = []
