@@ -54,9 +54,14 @@ class Chromium:
         # and GPU processes); without CAP_SYS_NICE it stays at the nice
         # level it was started with and leaves netdata and the storm alone.
         keep_nice = ["setpriv", "--bounding-set", "-sys_nice", "--"] if os.geteuid() == 0 else []
+        # Beside the profile, Chromium writes under $HOME (a crash report
+        # database, dconf's cache): a home of its own, in the profile.
+        home = os.path.join(profile, "home")
+        env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=f"{home}/.config",
+                   XDG_CACHE_HOME=f"{home}/.cache", XDG_DATA_HOME=f"{home}/.local/share")
         self.proc = subprocess.Popen(
             [*keep_nice, exe, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-            pass_fds=(3, 4), preexec_fn=fds, start_new_session=True,
+            pass_fds=(3, 4), preexec_fn=fds, start_new_session=True, env=env,
             stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         os.close(to_chrome_r)
         os.close(from_chrome_w)
