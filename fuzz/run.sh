@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${FUZZ_SECONDS:-60}
-for t in proc_table tcpstat sock_diag stdin; do
+for t in proc_table tcpstat sock_diag stdin pcblist; do
     work=../target/fuzz-corpus/$t
     log=../target/fuzz-$t.log
     mkdir -p "$work"

@@ -62,8 +62,9 @@ Usage: tcp_resets [UPDATE_EVERY] [--iterations N]
                    NETDATA_UPDATE_EVERY, else 1 (netdata passes it)
   --iterations N   print N samples, then exit 0 (default: run until stopped)
   --listeners      print every listening TCP socket once, the worst first:
-                   accept queue and its limit, drops, half-open handshakes,
-                   owner (Linux; the netdata Function tcp-listeners)
+                   accept queue and its limit, drops (Linux only: FreeBSD
+                   counts none per socket), half-open handshakes, owner
+                   (the netdata Function tcp-listeners)
   --json           with --listeners: the Function's JSON table instead
   --help           print this text and exit
   --version        print the version and exit

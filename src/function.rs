@@ -25,13 +25,19 @@ pub const NAME: &str = "tcp-listeners";
 /// Seconds netdata waits for an answer unless the caller says otherwise.
 const TIMEOUT_S: u64 = 10;
 
+/// What the Function shows, as its registration says: FreeBSD keeps no
+/// drop counter per listening socket.
+const HELP: &str = if cfg!(target_os = "freebsd") {
+    "Listening TCP sockets: accept queue and its limit, half-open handshakes and owner, worst first"
+} else {
+    "Listening TCP sockets: accept queue and its limit, drops, half-open handshakes and owner, worst first"
+};
+
 /// Registers the Function, global (not tied to a chart), tagged `top`,
 /// callable without a Netdata Cloud login (access `0x0`). Netdata 1.37
 /// reads the first four words and ignores the rest.
 pub fn registration() -> String {
-    format!(
-        "FUNCTION GLOBAL \"{NAME}\" {TIMEOUT_S} \"Listening TCP sockets: accept queue and its limit, drops, half-open handshakes and owner, worst first\" \"top\" \"0x0\" 100 0\n"
-    )
+    format!("FUNCTION GLOBAL \"{NAME}\" {TIMEOUT_S} \"{HELP}\" \"top\" \"0x0\" 100 0\n")
 }
 
 /// Things logged once for the plugin's life, not once per call.

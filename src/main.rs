@@ -90,9 +90,9 @@ fn run(log: &mut Log) -> Result<(), Exit> {
         })?;
     let mut waiter =
         Waiter::new(std::io::stdin().as_fd(), std::io::stdout().as_fd()).map_err(Exit::Plugin)?;
-    // The listeners come from Linux's sock_diag: only there is the
-    // function offered.
-    let mut functions = cfg!(target_os = "linux").then(Functions::default);
+    // The listeners come from Linux's sock_diag or FreeBSD's
+    // net.inet.tcp.pcblist: the function is offered on both.
+    let mut functions = Some(Functions::default());
     plugin::run(
         &mut plugin,
         config.update_every,

@@ -7,7 +7,7 @@
 //! `OwnedFd`/`BorrowedFd`; reading, writing and `fstat` go through `std`.
 #![allow(unsafe_code)]
 
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", target_os = "freebsd"))]
 use std::ffi::CStr;
 use std::os::fd::{AsRawFd, BorrowedFd};
 #[cfg(target_os = "linux")]
@@ -233,8 +233,9 @@ pub(crate) fn netlink_socket(protocol: libc::c_int) -> Result<OwnedFd, Errno> {
 }
 
 /// The name of the user with id `uid`, as the system's user database
-/// (NSS) knows it; `None` for an unknown uid. Allocates: on demand only.
-#[cfg(target_os = "linux")]
+/// (NSS on Linux, nsswitch on FreeBSD) knows it; `None` for an unknown
+/// uid. Allocates: on demand only.
+#[cfg(any(target_os = "linux", target_os = "freebsd"))]
 pub(crate) fn user_name(uid: u32) -> Option<String> {
     let mut buf = vec![0u8; 4096];
     loop {
@@ -244,7 +245,8 @@ pub(crate) fn user_name(uid: u32) -> Option<String> {
         let mut found: *mut libc::passwd = std::ptr::null_mut();
         // SAFETY: `pw`, `buf` (of the length given) and `found` are valid
         // and writable for the call; the strings it stores point into
-        // `buf`, which outlives their use below.
+        // `buf`, which outlives their use below. Linux's and FreeBSD's
+        // getpwuid_r take the same arguments.
         let r = unsafe {
             libc::getpwuid_r(uid, &mut pw, buf.as_mut_ptr().cast(), buf.len(), &mut found)
         };

@@ -2,14 +2,22 @@
 //! drops, half-open handshakes and owner, for the netdata Function
 //! `tcp-listeners` and for `tcp_resets --listeners`.
 //!
-//! The kernel's answer is decoded ([`diag`]) and the table built
-//! ([`table`]) by pure code, tested everywhere; reading the sockets is
-//! Linux's `sock_diag` (`NETLINK_SOCK_DIAG`, `inet_diag`), needing no
-//! privilege (the owning processes of other users' sockets do).
+//! The kernel's answer is decoded ([`diag`]; FreeBSD's in
+//! [`crate::freebsd::pcblist`] and [`crate::freebsd::owners`], joined by
+//! [`pcb`]) and the table built ([`table`]) by pure code, tested
+//! everywhere. Reading the sockets is Linux's `sock_diag`
+//! (`NETLINK_SOCK_DIAG`, `inet_diag`), needing no privilege (the owning
+//! processes of other users' sockets do), or FreeBSD's
+//! `sysctl net.inet.tcp.pcblist` and `kern.file`, which show an
+//! unprivileged reader every socket and process by default. FreeBSD keeps
+//! no drop counter per listening socket: there the rows have no drops.
 
 pub mod diag;
+pub mod pcb;
 pub mod table;
 
+#[cfg(target_os = "freebsd")]
+mod freebsd;
 #[cfg(target_os = "linux")]
 mod linux;
 
@@ -48,10 +56,12 @@ fn read() -> Result<(Vec<table::Row>, usize), String> {
     linux::rows().map_err(|e| e.to_string())
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(target_os = "freebsd")]
 fn read() -> Result<(Vec<table::Row>, usize), String> {
-    Err(
-        "listing the listeners needs Linux's sock_diag; FreeBSD shows them with netstat -Lan"
-            .into(),
-    )
+    freebsd::rows().map_err(|e| e.to_string())
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
+fn read() -> Result<(Vec<table::Row>, usize), String> {
+    Err("listing the listeners needs Linux's sock_diag or FreeBSD's net.inet.tcp.pcblist".into())
 }

@@ -47,6 +47,23 @@ impl Row {
     }
 }
 
+/// The kernel the rows come from: what the help text names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Kernel {
+    #[default]
+    Linux,
+    FreeBsd,
+}
+
+impl Kernel {
+    /// The kernel this binary is built for.
+    pub const HERE: Kernel = if cfg!(target_os = "freebsd") {
+        Kernel::FreeBsd
+    } else {
+        Kernel::Linux
+    };
+}
+
 /// The rows to show, worst first, and what was left out.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Table {
@@ -55,6 +72,8 @@ pub struct Table {
     pub total: usize,
     /// Processes whose sockets could not be looked at (no privilege).
     pub unreadable_processes: usize,
+    /// Where the rows come from.
+    pub kernel: Kernel,
 }
 
 /// At most this many rows are answered, the worst first.
@@ -79,7 +98,23 @@ impl Table {
             rows,
             total,
             unreadable_processes,
+            kernel: Kernel::HERE,
         }
+    }
+
+    /// Whether the rows carry drop counts: some row has one, or there is
+    /// no row and the kernel counts them (Linux).
+    pub fn has_drops(&self) -> bool {
+        if self.rows.is_empty() {
+            self.kernel == Kernel::Linux
+        } else {
+            self.rows.iter().any(|r| r.drops.is_some())
+        }
+    }
+
+    /// Rows without an owning process.
+    fn without_process(&self) -> usize {
+        self.rows.iter().filter(|r| r.pid.is_none()).count()
     }
 
     /// How many listeners were left out.
@@ -96,15 +131,42 @@ impl Table {
     }
 
     /// The help text: what the table shows, how much of it, and what it
-    /// could not see.
+    /// could not see; true of the kernel the rows come from and of what
+    /// they carry.
     pub fn help(&self) -> String {
-        let mut h = String::from(
-            "Listening TCP sockets in the plugin's network namespace: connections waiting for \
-             accept() and the limit (the listen() backlog capped by net.core.somaxconn), drops \
-             since the socket was created and since the previous call (the socket's drop counter, \
-             counted by tcp_listendrop() on every listen-queue overflow), half-open handshakes \
-             (SYN-RECV) and the owner. Worst first.",
-        );
+        let mut h = String::new();
+        match self.kernel {
+            Kernel::Linux => h.push_str(
+                "Listening TCP sockets in the plugin's network namespace: connections waiting for \
+                 accept() and the limit (the listen() backlog capped by net.core.somaxconn), ",
+            ),
+            Kernel::FreeBsd => h.push_str(
+                "Listening TCP sockets the plugin may see: connections waiting for accept() and \
+                 the limit (the listen() backlog capped by kern.ipc.soacceptqueue; FreeBSD takes \
+                 connections until the queue is over one and a half times the limit), ",
+            ),
+        }
+        if self.has_drops() {
+            h.push_str(
+                "drops since the socket was created and since the previous call (the socket's \
+                 drop counter, counted by tcp_listendrop() on every listen-queue overflow), ",
+            );
+        }
+        h.push_str(match self.kernel {
+            Kernel::Linux => "half-open handshakes (SYN-RECV) and the owner.",
+            Kernel::FreeBsd => "half-open handshakes (syncache entries) and the owner.",
+        });
+        if !self.has_drops() {
+            h.push_str(match self.kernel {
+                Kernel::Linux => " No drops: the kernel sent no drop counters of the sockets.",
+                Kernel::FreeBsd => {
+                    " No drops: FreeBSD keeps no per-listener drop counter; listen-queue \
+                     overflows are counted for the whole system only (tcps_listendrop, the \
+                     queue_full dimension of tcp_resets.causes)."
+                }
+            });
+        }
+        h.push_str(" Worst first.");
         let _ = write!(h, " {}.", self.count());
         if self.unreadable_processes > 0 {
             let _ = write!(
@@ -113,6 +175,15 @@ impl Table {
                  left empty): the plugin needs CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH for other \
                  users' processes.",
                 self.unreadable_processes
+            );
+        }
+        let orphans = self.without_process();
+        if self.kernel == Kernel::FreeBsd && orphans > 0 {
+            let _ = write!(
+                h,
+                " {orphans} listeners have no owning process: FreeBSD's kern.file shows the plugin \
+                 only the processes it may see (not those of other users with \
+                 security.bsd.see_other_uids=0 or see_other_gids=0, nor of other jails)."
             );
         }
         h
@@ -270,10 +341,12 @@ pub fn json(t: &Table, update_every: u64, expires: u64) -> String {
         json_str(&mut o, c.key);
         let _ = write!(o, ":{{\"index\":{i},\"unique_key\":{},\"name\":", c.unique);
         json_str(&mut o, c.name);
+        // Without drop counts (FreeBSD) their columns are hidden.
+        let visible = c.visible && (t.has_drops() || !matches!(c.key, "Drops" | "NewDrops"));
         let _ = write!(
             o,
             ",\"visible\":{},\"type\":\"{}\",\"visualization\":\"{}\"",
-            c.visible, c.kind, c.visual
+            visible, c.kind, c.visual
         );
         if let Some(u) = c.units {
             let _ = write!(o, ",\"units\":\"{u}\"");
@@ -302,9 +375,10 @@ pub fn json(t: &Table, update_every: u64, expires: u64) -> String {
             c.sort, c.sticky, c.summary, c.filter
         );
     }
+    let sort = if t.has_drops() { "Drops" } else { "Fill" };
     let _ = write!(
         o,
-        "}},\"default_sort_column\":\"Drops\",\"expires\":{expires}}}"
+        "}},\"default_sort_column\":\"{sort}\",\"expires\":{expires}}}"
     );
     o
 }
@@ -367,11 +441,12 @@ pub fn text(t: &Table) -> String {
         o.push_str(line.trim_end());
         o.push('\n');
     }
-    let _ = writeln!(
-        o,
-        "{}; drops are counted since each socket was created.",
-        t.count()
-    );
+    let _ = write!(o, "{}", t.count());
+    o.push_str(match (t.has_drops(), t.kernel) {
+        (true, _) => "; drops are counted since each socket was created.\n",
+        (false, Kernel::Linux) => "; the kernel sent no drop counters.\n",
+        (false, Kernel::FreeBsd) => "; FreeBSD keeps no per-listener drop counter.\n",
+    });
     if t.unreadable_processes > 0 {
         let _ = writeln!(
             o,
@@ -510,5 +585,124 @@ mod tests {
         );
         assert!(lines[3].starts_with("2 listeners;"));
         assert!(lines[4].contains("3 processes"));
+    }
+
+    #[test]
+    fn linux_help_is_unchanged_by_the_freebsd_texts() {
+        let mut t = Table::worst_first(vec![row(22, 0, 128, Some(0))], MAX_ROWS, 0);
+        t.kernel = Kernel::Linux;
+        assert_eq!(
+            t.help(),
+            "Listening TCP sockets in the plugin's network namespace: connections waiting for \
+             accept() and the limit (the listen() backlog capped by net.core.somaxconn), drops \
+             since the socket was created and since the previous call (the socket's drop counter, \
+             counted by tcp_listendrop() on every listen-queue overflow), half-open handshakes \
+             (SYN-RECV) and the owner. Worst first. 1 listeners."
+        );
+        // No rows: Linux still counts drops.
+        let empty = Table {
+            kernel: Kernel::Linux,
+            ..Table::default()
+        };
+        assert!(empty.has_drops());
+        assert!(empty.help().contains("drops since the socket was created"));
+        // Rows without drop counters: said so, not claimed.
+        t.rows[0].drops = None;
+        assert!(!t.help().contains("drops since"), "{}", t.help());
+        assert!(t
+            .help()
+            .contains("No drops: the kernel sent no drop counters"));
+        assert!(text(&t).contains("1 listeners; the kernel sent no drop counters."));
+    }
+
+    fn freebsd_table() -> Table {
+        let mut with_owner = row(8080, 4, 3, None);
+        with_owner.pid = Some(812);
+        with_owner.process = Some("nginx".into());
+        with_owner.half_open = Some(2);
+        let mut t = Table::worst_first(
+            vec![with_owner, row(22, 0, 128, None), row(25, 1, 10, None)],
+            MAX_ROWS,
+            0,
+        );
+        t.kernel = Kernel::FreeBsd;
+        t
+    }
+
+    #[test]
+    fn freebsd_help_names_freebsd_and_claims_no_drops() {
+        let t = freebsd_table();
+        let h = t.help();
+        for said in [
+            "kern.ipc.soacceptqueue",
+            "one and a half times the limit",
+            "syncache entries",
+            "FreeBSD keeps no per-listener drop counter",
+            "tcps_listendrop",
+            "3 listeners.",
+            "2 listeners have no owning process",
+            "see_other_uids=0",
+        ] {
+            assert!(h.contains(said), "{said:?} not in {h}");
+        }
+        for unsaid in [
+            "net.core.somaxconn",
+            "tcp_listendrop()",
+            "drops since",
+            "SYN-RECV",
+            "network namespace",
+            "CAP_SYS_PTRACE",
+        ] {
+            assert!(!h.contains(unsaid), "{unsaid:?} in {h}");
+        }
+        // Every row with its process: no such sentence.
+        let mut all = t.clone();
+        all.rows.iter_mut().for_each(|r| r.pid = Some(1));
+        assert!(!all.help().contains("no owning process"));
+        // No rows at all: still no drops on FreeBSD.
+        let empty = Table {
+            kernel: Kernel::FreeBsd,
+            ..Table::default()
+        };
+        assert!(!empty.has_drops());
+        assert!(empty
+            .help()
+            .contains("FreeBSD keeps no per-listener drop counter"));
+    }
+
+    #[test]
+    fn freebsd_json_hides_the_drop_columns_and_sorts_by_fill() {
+        let t = freebsd_table();
+        let v: serde_json::Value = serde_json::from_str(&json(&t, 1, 0)).unwrap();
+        assert_eq!(v["default_sort_column"], "Fill");
+        let cols = v["columns"].as_object().unwrap();
+        assert_eq!(cols["Drops"]["visible"], false);
+        assert_eq!(cols["NewDrops"]["visible"], false);
+        assert_eq!(cols["Fill"]["visible"], true);
+        let first = &v["data"][0];
+        let index = |k: &str| cols[k]["index"].as_u64().unwrap() as usize;
+        // The fullest first: 4 of 3.
+        assert_eq!(first[index("Listener")], "127.0.0.1:8080");
+        assert_eq!(first[index("Fill")], 133);
+        assert_eq!(first[index("Drops")], serde_json::Value::Null);
+        assert_eq!(first[index("HalfOpen")], 2);
+        assert_eq!(first[index("Process")], "nginx");
+        // Linux keeps them.
+        let mut linux = t.clone();
+        linux.kernel = Kernel::Linux;
+        linux.rows[0].drops = Some(1);
+        let v: serde_json::Value = serde_json::from_str(&json(&linux, 1, 0)).unwrap();
+        assert_eq!(v["default_sort_column"], "Drops");
+        assert_eq!(v["columns"]["Drops"]["visible"], true);
+    }
+
+    #[test]
+    fn freebsd_text_footer() {
+        let s = text(&freebsd_table());
+        assert!(
+            s.contains("3 listeners; FreeBSD keeps no per-listener drop counter.\n"),
+            "{s}"
+        );
+        assert!(s.lines().nth(1).unwrap().starts_with("127.0.0.1:8080"));
     }
 }

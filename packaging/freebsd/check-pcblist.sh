@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Checks the layouts the listeners' FreeBSD decoders rely on against
+# FreeBSD's own headers, as Zig ships them: every `pub const` of
+# src/freebsd/pcblist.rs (net.inet.tcp.pcblist: struct xinpgen, struct
+# xtcpcb) and src/freebsd/owners.rs (kern.file: struct xfile; kern.proc.pid:
+# struct kinfo_proc) becomes a C11 _Static_assert, compiled (to an object
+# that is thrown away) by `zig cc -target <arch>-freebsd` for x86_64 and
+# aarch64.
+#
+# The Rust convention (also in the module's documentation), one rule per
+# kind of constant; a `pub const` that follows none of them fails the check,
+# so none goes unchecked:
+#
+#   pub const <MEMBER>: Field<T> = Field::at(<offset>);
+#       <MEMBER> is the C member's name in upper case. Its prefix says where
+#       it lives: XIG_ in struct xinpgen; in struct xtcpcb, XT_ and T_
+#       directly, XI_ and INP_ in xt_inp, XSO_ and SO_ in xt_inp.xi_socket,
+#       INC_ in xt_inp.inp_inc, IE_ and IE6_ in xt_inp.inp_inc.inc_ie;
+#       XF_ in struct xfile, KI_ in struct kinfo_proc.
+#       Checked: offsetof(struct <s>, <path>) == <offset>, the member is
+#       size_of::<T>() bytes, and for an integer T, of that C type
+#       (_Generic: width and signedness).
+#   pub const SIZEOF_<STRUCT>: usize = <n>;
+#       Checked: sizeof(struct <struct>) == <n>.
+#   pub const <NAME>: <integer type> = <value>;
+#       Checked: FreeBSD's macro <NAME> == <value>.
+#
+# Zig 0.17 ships one set of FreeBSD headers, FreeBSD 15's: this checks the
+# 15 layout only. That FreeBSD 13 and 14 have the same offsets and sizes for
+# every pcblist field the decoder reads rests on a transcription of their
+# structs (xsocket, xinpcb, xtcpcb of 13.1 and 14.0-STABLE, compared with
+# _Static_asserts against the 15 headers): the project's FreeBSD research
+# notes, freebsd.md section 3 and pcblist_layout.c part B, which are not
+# part of this repository. Their one difference, xt_encaps_port (640 in 13,
+# 652 in 14 and 15), is a field the decoder does not read. struct xfile has
+# had its layout since FreeBSD 12; struct kinfo_proc's size is fixed
+# (KINFO_PROC_SIZE, asserted by the kernel) and new fields replace spares.
+#
+#   packaging/freebsd/check-pcblist.sh [file.rs ...]
+#
+# FREEBSD_INCLUDE=DIR puts DIR before Zig's headers: a directory holding
+# sys/socketvar.h, netinet/in_pcb.h and netinet/tcp_var.h (and
+# netinet/tcp_fsm.h, sys/file.h, sys/user.h) copied from another release's
+# source tree checks the constants against that release instead (the rest
+# still comes from Zig).
+#
+# Needs the Zig that packaging/freebsd/cross-build.sh installs.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+# shellcheck source=packaging/lib.sh
+. packaging/lib.sh
+
+ZIG_PY=target/freebsd/venv/bin/python
+ZIG_CACHE=$PWD/target/freebsd/zig-cache
+ZIG_TARGETS=(x86_64-freebsd aarch64-freebsd)
+
+if (($# > 0)); then
+    srcs=("$@")
+else
+    srcs=()
+    for f in pcblist.rs owners.rs; do
+        mapfile -t found < <(find src -name "$f" -type f | sort)
+        ((${#found[@]} == 1)) \
+            || die "want exactly one src/**/$f, found ${#found[@]}: ${found[*]:-none}"
+        srcs+=("${found[0]}")
+    done
+fi
+for src in "${srcs[@]}"; do [[ -f $src ]] || die "$src not found"; done
+if ! [[ -x $ZIG_PY ]] || ! "$ZIG_PY" -c 'import ziglang' 2>/dev/null; then
+    die "Zig not found in target/freebsd/venv: run packaging/freebsd/cross-build.sh first"
+fi
+
+# The struct and the path prefix of a member, from its name's prefix.
+member_path() { # NAME -> "struct path"
+    local n=$1 lower
+    lower=${n,,}
+    case $n in
+        XIG_*) echo "xinpgen $lower" ;;
+        XT_* | T_*) echo "xtcpcb $lower" ;;
+        XI_* | INP_*) echo "xtcpcb xt_inp.$lower" ;;
+        XSO_* | SO_*) echo "xtcpcb xt_inp.xi_socket.$lower" ;;
+        INC_*) echo "xtcpcb xt_inp.inp_inc.$lower" ;;
+        IE_* | IE6_*) echo "xtcpcb xt_inp.inp_inc.inc_ie.$lower" ;;
+        XF_*) echo "xfile $lower" ;;
+        KI_*) echo "kinfo_proc $lower" ;;
+        *) return 1 ;;
+    esac
+}
+
+# The size in bytes and the C type of a Rust field type.
+rust_type() { # T -> "size ctype" (ctype - for a byte array)
+    case $1 in
+        u8) echo "1 uint8_t" ;;
+        i16) echo "2 int16_t" ;;
+        u16) echo "2 uint16_t" ;;
+        i32) echo "4 int32_t" ;;
+        u32) echo "4 uint32_t" ;;
+        u64) echo "8 uint64_t" ;;
+        "[u8; "*"]")
+            local n=${1#"[u8; "}
+            echo "${n%]} -"
+            ;;
+        *) return 1 ;;
+    esac
+}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+c=$work/pcblist_check.c
+
+num='(0x[0-9a-fA-F_]+|[0-9][0-9_]*)'
+re_field='^[[:space:]]*pub const ([A-Z0-9_]+): Field<(u8|i16|u16|i32|u32|u64|\[u8; [0-9]+\])> = Field::at\(([0-9][0-9_]*)\);'
+re_size='^[[:space:]]*pub const SIZEOF_([A-Z0-9_]+): usize = ([0-9][0-9_]*);'
+re_value="^[[:space:]]*pub const ([A-Z0-9_]+): (u8|i8|u16|i16|u32|i32|u64|i64) = $num;"
+
+fields=0 sizes=0 values=0
+{
+    printf '/* Generated by packaging/freebsd/check-pcblist.sh from %s. */\n' "${srcs[*]}"
+    printf '#include <sys/param.h>\n#include <sys/types.h>\n#include <sys/file.h>\n'
+    printf '#include <sys/socket.h>\n#include <sys/socketvar.h>\n#include <sys/user.h>\n'
+    printf '#include <netinet/in.h>\n#include <netinet/in_pcb.h>\n#include <netinet/tcp.h>\n'
+    printf '#include <netinet/tcp_fsm.h>\n#include <netinet/tcp_var.h>\n'
+    printf '#include <stddef.h>\n#include <stdint.h>\n\n'
+    printf '_Static_assert(sizeof(void *) == 8, "the layout is that of LP64");\n'
+    for src in "${srcs[@]}"; do
+        file_fields=$fields file_sizes=$sizes
+        lineno=0
+        while IFS= read -r line; do
+            lineno=$((lineno + 1))
+            [[ $line =~ ^[[:space:]]*pub[[:space:]]+const[[:space:]] ]] || continue
+            # A const fn is code, not a constant.
+            [[ $line =~ ^[[:space:]]*pub[[:space:]]+const[[:space:]]+fn[[:space:]] ]] && continue
+            where="$src:$lineno"
+            if [[ $line =~ $re_field ]]; then
+                name=${BASH_REMATCH[1]} rtype=${BASH_REMATCH[2]} off=${BASH_REMATCH[3]//_/}
+                sp=$(member_path "$name") \
+                    || die "$where: $name: no struct for this prefix (XIG_ XT_ T_ XI_ INP_ XSO_ SO_ INC_ IE_ IE6_ XF_ KI_)"
+                read -r s path <<<"$sp"
+                read -r size ctype <<<"$(rust_type "$rtype")" || die "$where: $name: type $rtype"
+                printf '_Static_assert(offsetof(struct %s, %s) == %d,\n' "$s" "$path" "$off"
+                printf '    "%s = Field::at(%d) in %s, but %s of struct %s is not at offset %d");\n' \
+                    "$name" "$off" "$where" "$path" "$s" "$off"
+                printf '_Static_assert(sizeof(((struct %s *)0)->%s) == %d,\n' "$s" "$path" "$size"
+                printf '    "%s: Field<%s> in %s, but %s of struct %s is not %d bytes");\n' \
+                    "$name" "$rtype" "$where" "$path" "$s" "$size"
+                if [[ $ctype != - ]]; then
+                    printf '_Static_assert(_Generic(((struct %s *)0)->%s, %s: 1, default: 0),\n' \
+                        "$s" "$path" "$ctype"
+                    printf '    "%s: Field<%s> in %s, but %s of struct %s is not a %s");\n' \
+                        "$name" "$rtype" "$where" "$path" "$s" "$ctype"
+                fi
+                fields=$((fields + 1))
+            elif [[ $line =~ $re_size ]]; then
+                name=${BASH_REMATCH[1]} n=${BASH_REMATCH[2]//_/}
+                printf '_Static_assert(sizeof(struct %s) == %d,\n' "${name,,}" "$n"
+                printf '    "SIZEOF_%s = %d in %s, but sizeof(struct %s) is not %d");\n' \
+                    "$name" "$n" "$where" "${name,,}" "$n"
+                sizes=$((sizes + 1))
+            elif [[ $line =~ $re_value ]]; then
+                name=${BASH_REMATCH[1]} v=${BASH_REMATCH[3]//_/}
+                printf '_Static_assert(%s == %s,\n' "$name" "$v"
+                printf '    "%s = %s in %s, but FreeBSD'"'"'s %s is not %s");\n' \
+                    "$name" "$v" "$where" "$name" "$v"
+                values=$((values + 1))
+            else
+                die "$where: a pub const the check does not understand (see the rules at the top of $0): $line"
+            fi
+        done <"$src"
+        ((fields > file_fields && sizes > file_sizes)) \
+            || die "no 'pub const <MEMBER>: Field<T> = Field::at(<offset>);' or no SIZEOF_ constant in $src"
+    done
+} >"$c"
+
+# Compiling evaluates the static assertions; an unknown member or macro is
+# an error too. Not -fsyntax-only: Zig 0.17.1's cc then fails on renaming
+# the object file it did not write.
+include=()
+headers="Zig's, FreeBSD 15"
+if [[ -n ${FREEBSD_INCLUDE:-} ]]; then
+    [[ -f $FREEBSD_INCLUDE/netinet/tcp_var.h ]] || die "no netinet/tcp_var.h in FREEBSD_INCLUDE=$FREEBSD_INCLUDE"
+    include=(-I "$FREEBSD_INCLUDE")
+    headers="$FREEBSD_INCLUDE before Zig's"
+fi
+for t in "${ZIG_TARGETS[@]}"; do
+    if ! out=$(ZIG_GLOBAL_CACHE_DIR=$ZIG_CACHE timeout 300 "$ZIG_PY" -m ziglang cc \
+        -target "$t" -std=c11 "${include[@]}" -c -o "$work/pcblist_check.o" "$c" 2>&1); then
+        printf '%s\n' "$out" | grep -E 'error' >&2 || printf '%s\n' "$out" >&2
+        die "${srcs[*]}: the layout disagrees with FreeBSD's headers for $t (above)"
+    fi
+done
+note "$fields fields, $sizes struct sizes and $values values of ${srcs[*]} match FreeBSD's headers ($headers; ${ZIG_TARGETS[*]})"

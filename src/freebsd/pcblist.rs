@@ -1,0 +1,933 @@
+//! Decoding FreeBSD's `sysctl net.inet.tcp.pcblist`: the listening sockets
+//! with their accept queues (what `netstat -Lan` prints) and the syncache's
+//! half-open handshakes.
+//!
+//! The kernel's answer (`tcp_pcblist()` in `sys/netinet/tcp_subr.c`) is a
+//! `struct xinpgen` header, one `struct xtcpcb` record per syncache entry
+//! (`syncache_pcblist()`: `t_state` SYN_RECEIVED, no socket, so `xso_so`
+//! is 0), one per TCP control block the reader may see, and a trailing
+//! `struct xinpgen`. Every record starts with its own length (`xt_len`),
+//! and a length no greater than a `struct xinpgen` marks the trailer: that
+//! is how `netstat` walks it, and how [`decode`] does. Integers are
+//! native-endian except ports, which are in network byte order.
+//!
+//! This module is platform-independent, so Linux tests and the fuzzer feed
+//! it byte images. It never reads past the buffer or panics, whatever the
+//! bytes: a record shorter than the last field used is rejected, not read.
+//!
+//! # The layout constants, and how they are checked
+//!
+//! The layout is that of amd64 (LP64), the same in FreeBSD 13, 14 and 15.
+//! `packaging/freebsd/check-pcblist.sh` turns every `pub const` of this
+//! file into a C11 `_Static_assert` compiled against FreeBSD's own headers,
+//! by these rules (a constant that follows none of them fails the check):
+//!
+//! * `pub const <MEMBER>: Field<T> = Field::at(<offset>);` — `<MEMBER>` is
+//!   the C member's name in upper case, and its prefix says where it lives:
+//!   `XIG_` in `struct xinpgen`; in `struct xtcpcb`, `XT_` and `T_`
+//!   directly, `XI_` and `INP_` in `xt_inp`, `XSO_` and `SO_` in
+//!   `xt_inp.xi_socket`, `INC_` in `xt_inp.inp_inc` and `IE_`/`IE6_` in
+//!   `xt_inp.inp_inc.inc_ie`. Checked: `offsetof` is `<offset>` and the
+//!   member is `size_of::<T>()` bytes long.
+//! * `pub const SIZEOF_<STRUCT>: usize = <n>;` — `sizeof(struct <struct>)`.
+//! * any other `pub const <NAME>: <integer type> = <value>;` — FreeBSD's
+//!   macro `<NAME>` has that value.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// A value that can be read from bytes: a native-endian integer, or a run
+/// of bytes kept as they are.
+pub trait Scalar: Sized {
+    /// Its length in bytes.
+    const SIZE: usize;
+    /// The value in `b`, which is exactly [`Self::SIZE`] bytes long.
+    fn from_bytes(b: &[u8]) -> Option<Self>;
+}
+
+macro_rules! scalar {
+    ($($t:ty),*) => {$(
+        impl Scalar for $t {
+            const SIZE: usize = std::mem::size_of::<$t>();
+            fn from_bytes(b: &[u8]) -> Option<Self> {
+                Some(<$t>::from_ne_bytes(b.try_into().ok()?))
+            }
+        }
+    )*};
+}
+scalar!(u8, i16, u16, i32, u32, u64);
+
+impl<const N: usize> Scalar for [u8; N] {
+    const SIZE: usize = N;
+    fn from_bytes(b: &[u8]) -> Option<Self> {
+        b.try_into().ok()
+    }
+}
+
+/// A field of type `T` at a byte offset from the start of a struct.
+pub struct Field<T> {
+    offset: usize,
+    kind: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Field<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Field<T> {}
+
+impl<T> fmt::Debug for Field<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Field({})", self.offset)
+    }
+}
+
+impl<T: Scalar> Field<T> {
+    /// The field at `offset`.
+    pub const fn at(offset: usize) -> Field<T> {
+        Field {
+            offset,
+            kind: PhantomData,
+        }
+    }
+
+    /// Its offset from the start of the struct.
+    pub const fn offset(self) -> usize {
+        self.offset
+    }
+
+    /// The offset of the first byte after it.
+    pub const fn end(self) -> usize {
+        self.offset + T::SIZE
+    }
+
+    /// Its value in `b`, or `None` when `b` is too short to hold it.
+    pub fn read(self, b: &[u8]) -> Option<T> {
+        T::from_bytes(b.get(self.offset..self.end())?)
+    }
+}
+
+// --- struct xinpgen: the header and the trailer --------------------------
+
+/// `sizeof(struct xinpgen)`: the header's length, and the longest a
+/// trailer can be.
+pub const SIZEOF_XINPGEN: usize = 64;
+/// `xig_len` (`ksize_t`): the length of this `struct xinpgen`.
+pub const XIG_LEN: Field<u64> = Field::at(0);
+/// `xig_gen` (`inp_gen_t`): the control blocks' generation count when the
+/// copy began; a record of a later generation was made during the copy.
+pub const XIG_GEN: Field<u64> = Field::at(16);
+
+// --- struct xtcpcb: one record -------------------------------------------
+
+/// `sizeof(struct xtcpcb)`: a record's length in FreeBSD 13, 14 and 15.
+pub const SIZEOF_XTCPCB: usize = 744;
+/// `sizeof(struct xsocket)`: what `xso_len` holds in every record.
+pub const SIZEOF_XSOCKET: usize = 240;
+/// `xt_len` (`ksize_t`): the record's length.
+pub const XT_LEN: Field<u64> = Field::at(0);
+/// `xt_inp.xi_socket.xso_len` (`ksize_t`): the embedded `struct xsocket`'s
+/// length; another value means another layout.
+pub const XSO_LEN: Field<u64> = Field::at(16);
+/// `xt_inp.xi_socket.xso_so` (`kvaddr_t`): the kernel address of the
+/// socket; 0 for a syncache entry, which has none yet.
+pub const XSO_SO: Field<u64> = Field::at(24);
+/// `xt_inp.xi_socket.xso_protocol`: `IPPROTO_TCP`.
+pub const XSO_PROTOCOL: Field<i32> = Field::at(112);
+/// `xt_inp.xi_socket.so_qlen`: a listener's completed connections waiting
+/// for `accept()` (`sol_qlen`); 0 for other sockets.
+pub const SO_QLEN: Field<u32> = Field::at(120);
+/// `xt_inp.xi_socket.so_incqlen`: a listener's connections held back by
+/// an accept filter (`sol_incqlen`); handshakes in progress are syncache
+/// entries, not counted here.
+pub const SO_INCQLEN: Field<u32> = Field::at(124);
+/// `xt_inp.xi_socket.so_qlimit`: a listener's `listen()` backlog capped
+/// by `kern.ipc.soacceptqueue` (`sol_qlimit`); 0 after `listen(s, 0)`.
+pub const SO_QLIMIT: Field<u32> = Field::at(128);
+/// `xt_inp.xi_socket.so_uid` (`uid_t`): the effective uid of the
+/// socket's creator (`so_cred->cr_uid`).
+pub const SO_UID: Field<u32> = Field::at(136);
+/// `xt_inp.xi_socket.so_options`: `SO_*` flags; `SO_ACCEPTCONN` on a
+/// listener.
+pub const SO_OPTIONS: Field<i16> = Field::at(174);
+/// `xt_inp.inp_inc.inc_ie.ie_lport`: the local port, in network byte
+/// order.
+pub const IE_LPORT: Field<[u8; 2]> = Field::at(262);
+/// `xt_inp.inp_inc.inc_ie.ie6_laddr` (`ie_dependladdr.id6_addr`): the
+/// local IPv6 address.
+pub const IE6_LADDR: Field<[u8; 16]> = Field::at(280);
+/// `xt_inp.inp_inc.inc_ie.ie_laddr` (`ie_dependladdr.id46_addr.ia46_addr4`):
+/// the local IPv4 address, the last 4 bytes of the 16 of `ie6_laddr`.
+pub const IE_LADDR: Field<[u8; 4]> = Field::at(292);
+/// `xt_inp.inp_gencnt`: the control block's generation count.
+pub const INP_GENCNT: Field<u64> = Field::at(304);
+/// `xt_inp.inp_vflag`: `INP_IPV4` and/or `INP_IPV6`.
+pub const INP_VFLAG: Field<u8> = Field::at(400);
+/// `t_state`: the TCP state, `TCPS_*` of `netinet/tcp_fsm.h`.
+pub const T_STATE: Field<i32> = Field::at(568);
+
+// --- values ---------------------------------------------------------------
+
+/// `IPPROTO_TCP`.
+pub const IPPROTO_TCP: i32 = 6;
+/// `SO_ACCEPTCONN`: `listen()` was called on the socket.
+pub const SO_ACCEPTCONN: i16 = 0x0002;
+/// `INP_IPV4`: the control block takes IPv4.
+pub const INP_IPV4: u8 = 0x1;
+/// `INP_IPV6`: the control block takes IPv6 (both flags: an IPv6 socket
+/// bound to the wildcard without `IPV6_V6ONLY`, taking IPv4 too).
+pub const INP_IPV6: u8 = 0x2;
+/// `TCPS_SYN_RECEIVED`: the state of a syncache entry's record.
+pub const TCPS_SYN_RECEIVED: i32 = 3;
+
+/// The `end()` of every record field [`decode`] reads.
+const RECORD_FIELD_ENDS: [usize; 13] = [
+    XT_LEN.end(),
+    XSO_LEN.end(),
+    XSO_SO.end(),
+    XSO_PROTOCOL.end(),
+    SO_QLEN.end(),
+    SO_INCQLEN.end(),
+    SO_QLIMIT.end(),
+    SO_UID.end(),
+    SO_OPTIONS.end(),
+    IE_LPORT.end(),
+    IE6_LADDR.end(),
+    INP_GENCNT.end(),
+    T_STATE.end(),
+];
+
+const fn max_of(v: &[usize]) -> usize {
+    let mut m = 0;
+    let mut i = 0;
+    while i < v.len() {
+        if v[i] > m {
+            m = v[i];
+        }
+        i += 1;
+    }
+    m
+}
+
+/// The shortest record [`decode`] reads: up to the end of the last field it
+/// uses. A shorter `xt_len` is another layout, and the record is rejected.
+pub fn min_record_len() -> usize {
+    max_of(&RECORD_FIELD_ENDS)
+        .max(IE_LADDR.end())
+        .max(INP_VFLAG.end())
+}
+
+/// Which addresses a control block takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stack {
+    /// IPv4 only (`INP_IPV4`).
+    V4,
+    /// IPv6 only (`INP_IPV6`).
+    V6,
+    /// An IPv6 wildcard without `IPV6_V6ONLY`: IPv6 and IPv4.
+    Dual,
+}
+
+impl Stack {
+    fn of(vflag: u8) -> Option<Stack> {
+        match (vflag & INP_IPV4 != 0, vflag & INP_IPV6 != 0) {
+            (true, true) => Some(Stack::Dual),
+            (true, false) => Some(Stack::V4),
+            (false, true) => Some(Stack::V6),
+            (false, false) => None,
+        }
+    }
+}
+
+/// A listening socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Listener {
+    /// The local address; `::` for a dual-stack wildcard.
+    pub addr: IpAddr,
+    pub stack: Stack,
+    pub port: u16,
+    /// `so_qlen`: connections waiting for `accept()`.
+    pub qlen: u32,
+    /// `so_incqlen`: connections an accept filter holds back.
+    pub incqlen: u32,
+    /// `so_qlimit`: the backlog.
+    pub qlimit: u32,
+    /// `so_uid`.
+    pub uid: u32,
+    /// `xso_so`: the socket's kernel address.
+    pub so: u64,
+}
+
+/// The local end of a syncache entry: a handshake in SYN_RECEIVED.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HalfOpen {
+    pub addr: IpAddr,
+    pub port: u16,
+}
+
+/// What a buffer held.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pcblist {
+    pub listeners: Vec<Listener>,
+    pub half_open: Vec<HalfOpen>,
+    /// Records of a layout this decoder does not know (an `xt_len` shorter
+    /// than [`min_record_len`], an `xso_len` other than
+    /// [`SIZEOF_XSOCKET`], or no address family), not read.
+    pub rejected: usize,
+    /// The `xt_len` of the first rejected record.
+    pub rejected_len: Option<u64>,
+    /// The trailing `struct xinpgen` was found: nothing was cut off.
+    pub complete: bool,
+}
+
+/// Why a buffer is not a pcblist at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Shorter than a `struct xinpgen`.
+    ShortHeader(usize),
+    /// The header's `xig_len` is not that of a `struct xinpgen`.
+    HeaderLength(u64),
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::ShortHeader(n) => write!(
+                f,
+                "{n} bytes, shorter than its struct xinpgen header ({SIZEOF_XINPGEN})"
+            ),
+            DecodeError::HeaderLength(n) => write!(
+                f,
+                "its header says it is {n} bytes long, not {SIZEOF_XINPGEN} (struct xinpgen)"
+            ),
+        }
+    }
+}
+
+/// What one record is.
+enum Record {
+    Listener(Listener),
+    HalfOpen(HalfOpen),
+    /// A connection, a socket of another protocol, or one made during the
+    /// copy: not wanted.
+    Other,
+    /// Not of the known layout.
+    Rejected,
+}
+
+/// The local address of a record whose control block takes `stack`.
+fn local_addr(rec: &[u8], stack: Stack) -> Option<IpAddr> {
+    Some(match stack {
+        Stack::V4 => IpAddr::V4(Ipv4Addr::from(IE_LADDR.read(rec)?)),
+        Stack::V6 | Stack::Dual => IpAddr::V6(Ipv6Addr::from(IE6_LADDR.read(rec)?)),
+    })
+}
+
+/// Decodes one record (`rec` is exactly `xt_len` bytes) of a list whose
+/// header has generation `gen`.
+fn record(rec: &[u8], gen: u64) -> Option<Record> {
+    if rec.len() < min_record_len() || XSO_LEN.read(rec)? != SIZEOF_XSOCKET as u64 {
+        return Some(Record::Rejected);
+    }
+    // As netstat: other protocols and control blocks made after the copy
+    // began are left out.
+    if XSO_PROTOCOL.read(rec)? != IPPROTO_TCP || INP_GENCNT.read(rec)? > gen {
+        return Some(Record::Other);
+    }
+    let so = XSO_SO.read(rec)?;
+    let syncache = so == 0 && T_STATE.read(rec)? == TCPS_SYN_RECEIVED;
+    let listening = so != 0 && SO_OPTIONS.read(rec)? & SO_ACCEPTCONN != 0;
+    if !syncache && !listening {
+        return Some(Record::Other);
+    }
+    let Some(stack) = Stack::of(INP_VFLAG.read(rec)?) else {
+        return Some(Record::Rejected);
+    };
+    let addr = local_addr(rec, stack)?;
+    let port = u16::from_be_bytes(IE_LPORT.read(rec)?);
+    Some(if syncache {
+        Record::HalfOpen(HalfOpen { addr, port })
+    } else {
+        Record::Listener(Listener {
+            addr,
+            stack,
+            port,
+            qlen: SO_QLEN.read(rec)?,
+            incqlen: SO_INCQLEN.read(rec)?,
+            qlimit: SO_QLIMIT.read(rec)?,
+            uid: SO_UID.read(rec)?,
+            so,
+        })
+    })
+}
+
+/// Decodes the bytes `sysctl net.inet.tcp.pcblist` returned: the
+/// listeners and the syncache's half-open handshakes. Walks the records by
+/// their `xt_len` up to the trailing `struct xinpgen`; a list cut short
+/// (no trailer) keeps what was read before the cut, with `complete` false.
+pub fn decode(buf: &[u8]) -> Result<Pcblist, DecodeError> {
+    let header = buf
+        .get(..SIZEOF_XINPGEN)
+        .ok_or(DecodeError::ShortHeader(buf.len()))?;
+    let header_len = XIG_LEN.read(header).unwrap_or(0);
+    if header_len != SIZEOF_XINPGEN as u64 {
+        return Err(DecodeError::HeaderLength(header_len));
+    }
+    let gen = XIG_GEN.read(header).unwrap_or(0);
+    let mut list = Pcblist::default();
+    let mut at = SIZEOF_XINPGEN;
+    while let Some(len) = buf.get(at..).and_then(|rest| XT_LEN.read(rest)) {
+        if len <= SIZEOF_XINPGEN as u64 {
+            // The trailer (as netstat: any length up to an xinpgen's),
+            // complete when it is all there.
+            list.complete = len == SIZEOF_XINPGEN as u64 && buf.len() - at >= SIZEOF_XINPGEN;
+            break;
+        }
+        let Some(rec) = usize::try_from(len)
+            .ok()
+            .and_then(|n| buf.get(at..at.checked_add(n)?))
+        else {
+            // Runs past the buffer: cut off.
+            break;
+        };
+        match record(rec, gen) {
+            Some(Record::Listener(l)) => list.listeners.push(l),
+            Some(Record::HalfOpen(h)) => list.half_open.push(h),
+            Some(Record::Other) => {}
+            Some(Record::Rejected) | None => {
+                list.rejected += 1;
+                list.rejected_len.get_or_insert(len);
+            }
+        }
+        at += rec.len();
+    }
+    Ok(list)
+}
+
+/// How well listener `l` matches the local end of half-open `h`: `None`
+/// when it cannot have made it, else lower is better. As the kernel looks
+/// up a listener for a SYN: the exact address first, then a wildcard of
+/// the SYN's own family, then a dual-stack wildcard (IPv4 SYNs only).
+fn rank(l: &Listener, h: &HalfOpen) -> Option<u8> {
+    if l.port != h.port {
+        return None;
+    }
+    let family_fits = matches!(
+        (h.addr, l.stack),
+        (IpAddr::V4(_), Stack::V4 | Stack::Dual) | (IpAddr::V6(_), Stack::V6 | Stack::Dual)
+    );
+    if !family_fits {
+        return None;
+    }
+    if l.addr == h.addr {
+        Some(0)
+    } else if l.addr.is_unspecified() {
+        Some(if l.stack == Stack::Dual { 2 } else { 1 })
+    } else {
+        None
+    }
+}
+
+/// The number of half-open handshakes of each listener, in the order of
+/// `listeners`. Each goes to the listener the kernel would have given its
+/// SYN to (see [`rank`]); of equally good ones (`SO_REUSEPORT`), to the
+/// first. One that matches no listener (it closed, or is not visible) is
+/// not counted.
+pub fn half_open_counts(listeners: &[Listener], half_open: &[HalfOpen]) -> Vec<u32> {
+    let mut by_port: HashMap<u16, Vec<usize>> = HashMap::new();
+    for (i, l) in listeners.iter().enumerate() {
+        by_port.entry(l.port).or_default().push(i);
+    }
+    let mut counts = vec![0u32; listeners.len()];
+    for h in half_open {
+        let best = by_port.get(&h.port).and_then(|ids| {
+            ids.iter()
+                .filter_map(|&i| Some((rank(&listeners[i], h)?, i)))
+                .min()
+        });
+        if let Some((_, i)) = best {
+            counts[i] = counts[i].saturating_add(1);
+        }
+    }
+    counts
+}
+
+/// Byte images of pcblist answers, for the tests.
+#[cfg(test)]
+mod image {
+    use super::*;
+
+    /// A `struct xinpgen` of generation `gen`.
+    pub fn xinpgen(gen: u64) -> Vec<u8> {
+        let mut b = vec![0u8; SIZEOF_XINPGEN];
+        put(&mut b, XIG_LEN, SIZEOF_XINPGEN as u64);
+        put(&mut b, XIG_GEN, gen);
+        b
+    }
+
+    /// Writes `v` into `b` at `f`.
+    pub fn put<T: Bytes>(b: &mut [u8], f: Field<T>, v: T) {
+        b[f.offset()..f.end()].copy_from_slice(v.bytes().as_ref());
+    }
+
+    /// A value's native-endian bytes.
+    pub trait Bytes: Scalar {
+        fn bytes(&self) -> Vec<u8>;
+    }
+    macro_rules! bytes {
+        ($($t:ty),*) => {$(
+            impl Bytes for $t {
+                fn bytes(&self) -> Vec<u8> {
+                    self.to_ne_bytes().to_vec()
+                }
+            }
+        )*};
+    }
+    bytes!(u8, i16, u16, i32, u32, u64);
+    impl<const N: usize> Bytes for [u8; N] {
+        fn bytes(&self) -> Vec<u8> {
+            self.to_vec()
+        }
+    }
+
+    /// A record as `tcp_inptoxtp()` makes it for a TCP socket bound to
+    /// `addr`:`port` (`::` with `dual` for a dual-stack wildcard), listening
+    /// (queue, limit) or not.
+    pub fn socket(addr: IpAddr, port: u16, dual: bool, listen: Option<(u32, u32)>) -> Vec<u8> {
+        let mut b = vec![0u8; SIZEOF_XTCPCB];
+        put(&mut b, XT_LEN, SIZEOF_XTCPCB as u64);
+        put(&mut b, XSO_LEN, SIZEOF_XSOCKET as u64);
+        put(&mut b, XSO_SO, 0xffff_f800_1234_0000 + u64::from(port));
+        put(&mut b, XSO_PROTOCOL, IPPROTO_TCP);
+        put(&mut b, SO_UID, 1001);
+        put(&mut b, IE_LPORT, port.to_be_bytes());
+        put(&mut b, INP_GENCNT, 7);
+        match addr {
+            IpAddr::V4(a) => {
+                put(&mut b, IE_LADDR, a.octets());
+                put(&mut b, INP_VFLAG, INP_IPV4);
+            }
+            IpAddr::V6(a) => {
+                put(&mut b, IE6_LADDR, a.octets());
+                let v = if dual { INP_IPV6 | INP_IPV4 } else { INP_IPV6 };
+                put(&mut b, INP_VFLAG, v);
+            }
+        }
+        match listen {
+            Some((qlen, qlimit)) => {
+                put(&mut b, SO_OPTIONS, SO_ACCEPTCONN);
+                put(&mut b, SO_QLEN, qlen);
+                put(&mut b, SO_QLIMIT, qlimit);
+                // TCPS_LISTEN
+                put(&mut b, T_STATE, 1);
+            }
+            // TCPS_ESTABLISHED
+            None => put(&mut b, T_STATE, 4),
+        }
+        b
+    }
+
+    /// A record as `syncache_pcblist()` makes it for a handshake to the
+    /// local `addr`:`port`.
+    pub fn syncache(addr: IpAddr, port: u16) -> Vec<u8> {
+        let mut b = vec![0u8; SIZEOF_XTCPCB];
+        put(&mut b, XT_LEN, SIZEOF_XTCPCB as u64);
+        put(&mut b, XSO_LEN, SIZEOF_XSOCKET as u64);
+        put(&mut b, XSO_PROTOCOL, IPPROTO_TCP);
+        put(&mut b, T_STATE, TCPS_SYN_RECEIVED);
+        put(&mut b, IE_LPORT, port.to_be_bytes());
+        match addr {
+            IpAddr::V4(a) => {
+                put(&mut b, IE_LADDR, a.octets());
+                put(&mut b, INP_VFLAG, INP_IPV4);
+            }
+            IpAddr::V6(a) => {
+                put(&mut b, IE6_LADDR, a.octets());
+                put(&mut b, INP_VFLAG, INP_IPV6);
+            }
+        }
+        b
+    }
+
+    /// A whole answer: header, `records`, trailer.
+    pub fn list(records: &[Vec<u8>]) -> Vec<u8> {
+        let mut b = xinpgen(10);
+        for r in records {
+            b.extend_from_slice(r);
+        }
+        b.extend(xinpgen(10));
+        b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::image::*;
+    use super::*;
+
+    fn v4(s: &str) -> IpAddr {
+        IpAddr::V4(s.parse().unwrap())
+    }
+    fn v6(s: &str) -> IpAddr {
+        IpAddr::V6(s.parse().unwrap())
+    }
+
+    #[test]
+    fn layout_is_that_of_freebsd_13_to_15() {
+        // The largest offset read is t_state's; the record is 744 bytes.
+        assert_eq!(min_record_len(), 572);
+        assert!(min_record_len() <= SIZEOF_XTCPCB);
+        // IPv4 addresses are the last 4 of the 16 bytes.
+        assert_eq!(IE_LADDR.end(), IE6_LADDR.end());
+        assert_eq!(
+            XSO_LEN.offset() + SIZEOF_XSOCKET,
+            256,
+            "xsocket ends where inp_inc begins"
+        );
+    }
+
+    #[test]
+    fn ipv4_ipv6_and_dual_stack_listeners() {
+        let buf = list(&[
+            socket(v4("127.0.0.1"), 8080, false, Some((4, 3))),
+            socket(v6("::1"), 443, false, Some((0, 128))),
+            socket(v6("::"), 22, true, Some((1, 4096))),
+            socket(v4("0.0.0.0"), 25, false, Some((0, 0))),
+        ]);
+        let l = decode(&buf).unwrap();
+        assert!(l.complete);
+        assert_eq!(l.rejected, 0);
+        let got: Vec<(IpAddr, Stack, u16, u32, u32)> = l
+            .listeners
+            .iter()
+            .map(|l| (l.addr, l.stack, l.port, l.qlen, l.qlimit))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (v4("127.0.0.1"), Stack::V4, 8080, 4, 3),
+                (v6("::1"), Stack::V6, 443, 0, 128),
+                (v6("::"), Stack::Dual, 22, 1, 4096),
+                // listen(s, 0): a listener all the same.
+                (v4("0.0.0.0"), Stack::V4, 25, 0, 0),
+            ]
+        );
+        assert_eq!(l.listeners[0].uid, 1001);
+        assert_eq!(l.listeners[0].so, 0xffff_f800_1234_0000 + 8080);
+        assert!(l.half_open.is_empty());
+    }
+
+    #[test]
+    fn ports_are_in_network_byte_order() {
+        let l = decode(&list(&[socket(
+            v4("10.0.0.1"),
+            0x1f90,
+            false,
+            Some((0, 1)),
+        )]))
+        .unwrap();
+        assert_eq!(l.listeners[0].port, 8080);
+        let mut r = socket(v4("10.0.0.1"), 1, false, Some((0, 1)));
+        assert_eq!(r[IE_LPORT.offset()..IE_LPORT.end()], [0, 1]);
+        put(&mut r, IE_LPORT, [0x1f, 0x90]);
+        assert_eq!(decode(&list(&[r])).unwrap().listeners[0].port, 8080);
+    }
+
+    #[test]
+    fn syncache_entries_are_half_open_and_connections_are_left_out() {
+        let buf = list(&[
+            syncache(v4("192.0.2.1"), 80),
+            syncache(v6("2001:db8::1"), 80),
+            socket(v4("0.0.0.0"), 80, false, Some((0, 128))),
+            socket(v4("192.0.2.1"), 80, false, None),
+        ]);
+        let l = decode(&buf).unwrap();
+        assert_eq!(l.listeners.len(), 1);
+        assert_eq!(
+            l.half_open,
+            [
+                HalfOpen {
+                    addr: v4("192.0.2.1"),
+                    port: 80
+                },
+                HalfOpen {
+                    addr: v6("2001:db8::1"),
+                    port: 80
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_socket_in_syn_received_is_not_a_syncache_entry() {
+        // TCP Fast Open makes a socket at once; it is in the accept queue.
+        let mut r = socket(v4("192.0.2.1"), 80, false, None);
+        put(&mut r, T_STATE, TCPS_SYN_RECEIVED);
+        assert!(decode(&list(&[r])).unwrap().half_open.is_empty());
+    }
+
+    #[test]
+    fn other_protocols_and_newer_generations_are_left_out() {
+        let mut udp = socket(v4("0.0.0.0"), 53, false, Some((0, 5)));
+        put(&mut udp, XSO_PROTOCOL, 17);
+        let mut late = socket(v4("0.0.0.0"), 54, false, Some((0, 5)));
+        put(&mut late, INP_GENCNT, 11);
+        let l = decode(&list(&[udp, late])).unwrap();
+        assert!(l.listeners.is_empty());
+        assert_eq!(l.rejected, 0);
+        assert!(l.complete);
+    }
+
+    #[test]
+    fn records_are_walked_by_xt_len() {
+        // A longer record (a later release appending fields) is read, and
+        // the next one found after it.
+        let mut long = socket(v4("127.0.0.1"), 1, false, Some((0, 1)));
+        long.extend_from_slice(&[0xee; 56]);
+        put(&mut long, XT_LEN, 800);
+        let buf = list(&[long, socket(v4("127.0.0.1"), 2, false, Some((0, 1)))]);
+        let l = decode(&buf).unwrap();
+        let ports: Vec<u16> = l.listeners.iter().map(|l| l.port).collect();
+        assert_eq!(ports, [1, 2]);
+        assert!(l.complete);
+    }
+
+    #[test]
+    fn a_record_too_short_for_its_fields_is_rejected_not_read() {
+        let mut short = socket(v4("127.0.0.1"), 1, false, Some((0, 1)));
+        short.truncate(min_record_len() - 1);
+        let n = short.len() as u64;
+        put(&mut short, XT_LEN, n);
+        let buf = list(&[short, socket(v4("127.0.0.1"), 2, false, Some((0, 1)))]);
+        let l = decode(&buf).unwrap();
+        assert_eq!(l.rejected, 1);
+        assert_eq!(l.rejected_len, Some(571));
+        assert_eq!(l.listeners.len(), 1);
+        assert_eq!(l.listeners[0].port, 2);
+        assert!(l.complete);
+        // Exactly long enough is read.
+        let mut exact = socket(v4("127.0.0.1"), 3, false, Some((0, 1)));
+        exact.truncate(min_record_len());
+        let n = exact.len() as u64;
+        put(&mut exact, XT_LEN, n);
+        assert_eq!(decode(&list(&[exact])).unwrap().listeners.len(), 1);
+    }
+
+    #[test]
+    fn another_xsocket_or_no_family_is_rejected() {
+        let mut big = socket(v4("127.0.0.1"), 1, false, Some((0, 1)));
+        put(&mut big, XSO_LEN, 248);
+        let mut none = socket(v4("127.0.0.1"), 2, false, Some((0, 1)));
+        put(&mut none, INP_VFLAG, 0x4);
+        let l = decode(&list(&[big, none])).unwrap();
+        assert!(l.listeners.is_empty());
+        assert_eq!((l.rejected, l.rejected_len), (2, Some(744)));
+    }
+
+    #[test]
+    fn truncated_buffers_keep_the_records_before_the_cut() {
+        let full = list(&[
+            socket(v4("127.0.0.1"), 1, false, Some((0, 1))),
+            socket(v4("127.0.0.1"), 2, false, Some((0, 1))),
+        ]);
+        for cut in 0..full.len() {
+            let b = &full[..cut];
+            match decode(b) {
+                Err(DecodeError::ShortHeader(n)) => assert!(n < SIZEOF_XINPGEN && n == cut),
+                Err(e) => panic!("{cut}: {e:?}"),
+                Ok(l) => {
+                    assert!(!l.complete, "cut at {cut} taken for complete");
+                    let whole = (cut - SIZEOF_XINPGEN) / SIZEOF_XTCPCB;
+                    assert_eq!(l.listeners.len(), whole.min(2), "cut at {cut}");
+                    assert_eq!(l.rejected, 0);
+                }
+            }
+        }
+        assert!(decode(&full).unwrap().complete);
+    }
+
+    #[test]
+    fn headers_that_are_not_an_xinpgen_are_refused() {
+        assert_eq!(decode(&[]), Err(DecodeError::ShortHeader(0)));
+        let mut h = list(&[]);
+        put(&mut h, XIG_LEN, 744);
+        assert_eq!(decode(&h), Err(DecodeError::HeaderLength(744)));
+        put(&mut h, XIG_LEN, 0);
+        assert_eq!(decode(&h), Err(DecodeError::HeaderLength(0)));
+        // Only a header and a trailer: no sockets visible.
+        let l = decode(&list(&[])).unwrap();
+        assert_eq!(
+            l,
+            Pcblist {
+                complete: true,
+                ..Pcblist::default()
+            }
+        );
+    }
+
+    #[test]
+    fn huge_and_odd_lengths_end_the_walk() {
+        // Past the buffer: the walk ends there.
+        for len in [u64::MAX, 1 << 40, 745 + 64] {
+            let mut r = socket(v4("127.0.0.1"), 1, false, Some((0, 1)));
+            put(&mut r, XT_LEN, len);
+            let l = decode(&list(&[r])).unwrap();
+            assert!(l.listeners.is_empty(), "{len}");
+            assert_eq!(l.rejected, 0);
+            assert!(!l.complete, "{len}");
+        }
+        // Too short: rejected, and the walk goes on from where it says.
+        let mut r = socket(v4("127.0.0.1"), 1, false, Some((0, 1)));
+        put(&mut r, XT_LEN, 65);
+        let l = decode(&list(&[r])).unwrap();
+        assert!(l.listeners.is_empty());
+        assert_eq!(l.rejected_len, Some(65));
+        // Long enough but wrong: read as it says, and the next length is
+        // found in the middle of the real record's bytes.
+        let mut r = socket(v4("127.0.0.1"), 1, false, Some((0, 1)));
+        put(&mut r, XT_LEN, 743);
+        let l = decode(&list(&[r])).unwrap();
+        assert_eq!(l.listeners.len(), 1);
+        assert!(!l.complete);
+        // A short trailer ends the walk but the list is not complete.
+        let mut b = list(&[]);
+        b.truncate(SIZEOF_XINPGEN + 8);
+        put(&mut b[SIZEOF_XINPGEN..], XT_LEN, 8);
+        let l = decode(&b).unwrap();
+        assert!(!l.complete);
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for n in 0..2000usize {
+            let mut b = xinpgen(u64::MAX);
+            for _ in 0..(n % 3000) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                b.push(x as u8);
+            }
+            // Now and then a record length that walks into the garbage.
+            if n % 2 == 0 && b.len() >= SIZEOF_XINPGEN + 8 {
+                let len = (x % 1600) + 1;
+                put(&mut b[SIZEOF_XINPGEN..], XT_LEN, len);
+            }
+            let _ = decode(&b);
+        }
+    }
+
+    fn listener(addr: IpAddr, stack: Stack, port: u16) -> Listener {
+        Listener {
+            addr,
+            stack,
+            port,
+            qlen: 0,
+            incqlen: 0,
+            qlimit: 1,
+            uid: 0,
+            so: 1,
+        }
+    }
+
+    fn half(addr: IpAddr, port: u16) -> HalfOpen {
+        HalfOpen { addr, port }
+    }
+
+    #[test]
+    fn half_open_go_to_the_listener_the_kernel_would_choose() {
+        let ls = [
+            listener(v6("::"), Stack::Dual, 80),
+            listener(v4("0.0.0.0"), Stack::V4, 80),
+            listener(v4("192.0.2.1"), Stack::V4, 80),
+            listener(v6("::"), Stack::V6, 443),
+            listener(v4("127.0.0.1"), Stack::V4, 443),
+            listener(v6("::"), Stack::Dual, 22),
+        ];
+        let hs = [
+            // Exact address before any wildcard.
+            half(v4("192.0.2.1"), 80),
+            // IPv4 wildcard before the dual-stack one.
+            half(v4("198.51.100.7"), 80),
+            // IPv6 on port 80: only the dual-stack listener takes it.
+            half(v6("2001:db8::5"), 80),
+            // IPv4 to an IPv6-only wildcard: not its listener.
+            half(v4("192.0.2.1"), 443),
+            half(v6("fe80::1"), 443),
+            // IPv4 through a dual-stack listener.
+            half(v4("10.1.1.1"), 22),
+            half(v6("::1"), 22),
+            // No listener on that port (closed since).
+            half(v4("10.1.1.1"), 9999),
+        ];
+        assert_eq!(half_open_counts(&ls, &hs), [1, 1, 1, 1, 0, 2]);
+        assert_eq!(half_open_counts(&ls, &[]), [0; 6]);
+        assert!(half_open_counts(&[], &hs).is_empty());
+    }
+
+    #[test]
+    fn equal_listeners_share_nothing_the_first_takes_all() {
+        // SO_REUSEPORT: two sockets on the same address and port.
+        let ls = [
+            listener(v4("0.0.0.0"), Stack::V4, 80),
+            listener(v4("0.0.0.0"), Stack::V4, 80),
+        ];
+        let hs = [half(v4("10.0.0.1"), 80), half(v4("10.0.0.2"), 80)];
+        assert_eq!(half_open_counts(&ls, &hs), [2, 0]);
+    }
+
+    #[test]
+    fn syncache_records_decode_into_counts() {
+        let buf = list(&[
+            syncache(v4("127.0.0.1"), 8080),
+            syncache(v4("127.0.0.1"), 8080),
+            syncache(v6("::1"), 8080),
+            socket(v4("127.0.0.1"), 8080, false, Some((4, 3))),
+            socket(v6("::"), 8080, true, Some((0, 10))),
+        ]);
+        let l = decode(&buf).unwrap();
+        assert_eq!(half_open_counts(&l.listeners, &l.half_open), [2, 1]);
+    }
+
+    /// Writes the fuzzer's seeds (`fuzz/seeds/pcblist/`) from the images
+    /// above: `cargo test --lib write_pcblist_fuzz_seeds -- --ignored`.
+    #[test]
+    #[ignore = "writes fuzz/seeds/pcblist; run by hand"]
+    fn write_pcblist_fuzz_seeds() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/seeds/pcblist");
+        std::fs::create_dir_all(dir).unwrap();
+        let mixed = list(&[
+            syncache(v4("192.0.2.1"), 80),
+            syncache(v6("2001:db8::1"), 443),
+            socket(v4("0.0.0.0"), 80, false, Some((3, 128))),
+            socket(v6("::"), 443, true, Some((0, 4096))),
+            socket(v6("::1"), 8443, false, Some((0, 0))),
+            socket(v4("192.0.2.1"), 80, false, None),
+        ]);
+        let mut short = socket(v4("127.0.0.1"), 1, false, Some((0, 1)));
+        short.truncate(min_record_len() - 1);
+        let n = short.len() as u64;
+        put(&mut short, XT_LEN, n);
+        let mut long = socket(v4("127.0.0.1"), 2, false, Some((1, 1)));
+        long.extend_from_slice(&[0; 64]);
+        put(&mut long, XT_LEN, 808);
+        let seeds: [(&str, Vec<u8>); 6] = [
+            ("empty-list", list(&[])),
+            ("mixed", mixed.clone()),
+            ("truncated", mixed[..mixed.len() / 2].to_vec()),
+            ("short-and-long-records", list(&[short, long])),
+            ("header-only", xinpgen(1)),
+            (
+                "listener-v4",
+                list(&[socket(v4("127.0.0.1"), 8080, false, Some((4, 3)))]),
+            ),
+        ];
+        for (name, bytes) in seeds {
+            std::fs::write(format!("{dir}/{name}"), bytes).unwrap();
+        }
+    }
+}
