@@ -1,7 +1,9 @@
 //! What every integration test shares: the binary's path, fixtures,
 //! skipping (or failing) when a tool or privilege is missing, temporary
 //! directories that are removed also when a test panics, a line reader with
-//! bounded waits, and the tests' only `unsafe` code ([`sys`]).
+//! bounded waits, traffic that moves the kernel's TCP counters and private
+//! network namespaces ([`traffic`]), and the tests' only `unsafe` code
+//! ([`sys`]).
 //!
 //! Each test crate includes this with `mod common;` and uses part of it.
 #![allow(dead_code)]
@@ -9,6 +11,7 @@
 pub mod child;
 pub mod lines;
 pub mod sys;
+pub mod traffic;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -164,3 +164,70 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.realloc(ptr, layout, new) }
     }
 }
+
+/// Moves the calling thread, and only it, into a new network namespace
+/// with nothing but a loopback interface that is down. Threads and
+/// processes it starts afterwards are in that namespace too; the rest of
+/// the test process is not. Needs root or CAP_SYS_ADMIN.
+pub fn unshare_network() -> std::io::Result<()> {
+    // SAFETY: unshare takes a flag word and only changes which namespace
+    // this thread belongs to; no memory of ours is involved.
+    let r = unsafe { libc::unshare(libc::CLONE_NEWNET) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Makes the command run in a mount namespace of its own in which `dir` is
+/// bind-mounted over `target` (say, a private `/run`); the test process's
+/// mounts and the host's stay as they are. Needs root or CAP_SYS_ADMIN; the
+/// spawn fails otherwise.
+pub fn private_mount(c: &mut Command, dir: &std::path::Path, target: &std::path::Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let src = std::ffi::CString::new(dir.as_os_str().as_bytes()).expect("no NUL in a path");
+    let dst = std::ffi::CString::new(target.as_os_str().as_bytes()).expect("no NUL in a path");
+    let enter = move || -> std::io::Result<()> {
+        let fail = || Err(std::io::Error::last_os_error());
+        // SAFETY: unshare takes a flag word; no memory is involved.
+        if unsafe { libc::unshare(libc::CLONE_NEWNS) } != 0 {
+            return fail();
+        }
+        // SAFETY: both paths are NUL-terminated literals; the other
+        // pointers are null, which mount accepts for a propagation change.
+        let r = unsafe {
+            libc::mount(
+                c"none".as_ptr(),
+                c"/".as_ptr(),
+                std::ptr::null(),
+                libc::MS_REC | libc::MS_PRIVATE,
+                std::ptr::null(),
+            )
+        };
+        if r != 0 {
+            return fail();
+        }
+        // SAFETY: `src` and `dst` are C strings made before the fork and
+        // owned by this closure for as long as it runs.
+        let r = unsafe {
+            libc::mount(
+                src.as_ptr(),
+                dst.as_ptr(),
+                std::ptr::null(),
+                libc::MS_BIND,
+                std::ptr::null(),
+            )
+        };
+        if r != 0 {
+            return fail();
+        }
+        Ok(())
+    };
+    // SAFETY: the closure runs in the forked child before exec and only
+    // makes syscalls (unshare, mount) with pointers to C strings that were
+    // allocated before the fork; it allocates nothing.
+    unsafe {
+        c.pre_exec(enter);
+    }
+}
