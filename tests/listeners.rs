@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::child::{plugin, run, Guard};
-use common::{fixture, skip, sys, Need, BIN};
+use common::{fixture, listener_row as row, ss_listener as ss, sys};
 
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -31,27 +31,6 @@ fn overflowing(backlog: i32, connects: usize) -> (TcpListener, Vec<OwnedFd>, u16
     (l, socks, port)
 }
 
-/// `ss -ltnm` for one port: (Recv-Q, Send-Q, drops), or `None` without ss.
-fn ss(port: u16) -> Option<(u64, u64, u64)> {
-    let out = Command::new("ss")
-        .args(["-ltnmH", &format!("sport = :{port}")])
-        .output()
-        .ok()?;
-    let text = String::from_utf8(out.stdout).unwrap();
-    let mut words = text.split_whitespace();
-    let _state = words.next()?;
-    let queue = words.next()?.parse().ok()?;
-    let limit = words.next()?.parse().ok()?;
-    let skmem = text.split("skmem:(").nth(1)?;
-    let drops = skmem
-        .trim_end_matches([')', '\n'])
-        .split(',')
-        .find_map(|f| f.strip_prefix('d'))?
-        .parse()
-        .ok()?;
-    Some((queue, limit, drops))
-}
-
 fn listeners_json() -> serde_json::Value {
     let out = run(plugin(None, &["--listeners", "--json"]), LIMIT);
     assert!(out.status.success(), "{}", out.stderr);
@@ -59,24 +38,11 @@ fn listeners_json() -> serde_json::Value {
     serde_json::from_str(&out.stdout).unwrap()
 }
 
-/// The row of `127.0.0.1:port` in a table answer, by column key.
-fn row(table: &serde_json::Value, port: u16) -> impl Fn(&str) -> serde_json::Value {
-    let cols = table["columns"].as_object().unwrap().clone();
-    let r = table["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r[0] == format!("127.0.0.1:{port}").as_str())
-        .unwrap_or_else(|| panic!("no row for port {port}: {table}"))
-        .clone();
-    move |k: &str| r[cols[k]["index"].as_u64().unwrap() as usize].clone()
-}
-
 #[test]
 fn by_hand_the_overflowing_listener_matches_ss() {
     if ss(1).is_none() && Command::new("ss").arg("-V").output().is_err() {
-        skip(
-            Need::Tools,
+        common::skip(
+            common::Need::Tools,
             "by_hand_the_overflowing_listener_matches_ss",
             "ss (iproute2) is not installed",
         );
@@ -119,25 +85,20 @@ fn by_hand_the_overflowing_listener_matches_ss() {
 
 #[test]
 fn without_sock_diag_one_line_and_exit_1() {
-    const NAME: &str = "without_sock_diag_one_line_and_exit_1";
-    if !std::path::Path::new("/usr/bin/strace").exists() {
-        skip(Need::Tools, NAME, "strace is not installed");
+    // strace makes every socket() fail, as on a kernel without sock_diag.
+    let Some(c) = common::under_strace(
+        "without_sock_diag_one_line_and_exit_1",
+        &[
+            "-qq",
+            "-o",
+            "/dev/null",
+            "-e",
+            "inject=socket:error=EAFNOSUPPORT",
+        ],
+        &["--listeners"],
+    ) else {
         return;
-    }
-    // strace makes every netlink socket() fail, as on a kernel without it.
-    let mut c = Command::new("/usr/bin/strace");
-    c.args([
-        "-qq",
-        "-o",
-        "/dev/null",
-        "-e",
-        "inject=socket:error=EAFNOSUPPORT",
-        BIN,
-        "--listeners",
-    ])
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
+    };
     let out = run(c, LIMIT);
     assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
     assert_eq!(out.stdout, "");

@@ -22,6 +22,10 @@
 //!   one-minute lookup, with the kernel's counters showing which queue
 //!   overflowed), then a SYN-queue overflow with cookies off raises it; the
 //!   chart values of each phase against the kernel's deltas.
+//!   Before that, the `tcp-listeners` Function: listed by both agents,
+//!   called on 2.x (a listener with a backlog of 3 and ten connections it
+//!   never accepts, and an idle one, against `ss -ltnm`), refused (403) by
+//!   1.x's local API.
 //! - `keepalive` (host network): at a 600 s interval the plugin's empty
 //!   keepalive line is taken without a restart and without a complaint.
 //!
@@ -695,6 +699,70 @@ fn streaming(agent: &Agent) {
 // ---------------------------------------------------------------------------
 // Scenario: the SYN-cookie alarm
 
+/// The `tcp-listeners` Function, in the scenario's private namespace: both
+/// agents list it in `/api/v1/info`; 2.x calls it from its own API (1.x
+/// lets only Netdata Cloud call functions and answers 403), and the answer
+/// for a listener with a backlog of 3 and ten connections it never
+/// accepts, and for an idle one, matches `ss -ltnm`.
+fn tcp_listeners(nd: &Netdata, flavor: Flavor) {
+    use std::net::{Ipv4Addr, SocketAddrV4, TcpListener};
+    use std::os::fd::AsFd;
+    let who = nd.who();
+    let info = nd.json_retry("/api/v1/info", "the agent's info");
+    assert!(
+        info["functions"]["tcp-listeners"].is_object(),
+        "{who}: tcp-listeners is not in /api/v1/info: {}",
+        info["functions"]
+    );
+    let path = "/api/v1/function?function=tcp-listeners&timeout=10";
+    if flavor == Flavor::V1 {
+        let code = nd.get(path).map(|(code, _)| code);
+        assert_eq!(
+            code,
+            Some(403),
+            "{who}: 1.37 lets only Netdata Cloud call functions"
+        );
+        return;
+    }
+    let busy = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    common::sys::listen(busy.as_fd(), 3);
+    let busy_port = busy.local_addr().unwrap().port();
+    let to = SocketAddrV4::new(Ipv4Addr::LOCALHOST, busy_port);
+    let clients: Vec<_> = (0..10)
+        .map(|_| common::sys::connect_nonblocking(to))
+        .collect();
+    let idle = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let idle_port = idle.local_addr().unwrap().port();
+    std::thread::sleep(Duration::from_millis(500));
+    let before = common::ss_listener(busy_port).expect("ss sees the listener");
+    let table = nd.json_retry(path, "the tcp-listeners table");
+    let after = common::ss_listener(busy_port).unwrap();
+    let idle_ss = common::ss_listener(idle_port).unwrap();
+    let busy_row = common::listener_row(&table, busy_port);
+    let idle_row = common::listener_row(&table, idle_port);
+    eprintln!(
+        "{who}: tcp-listeners: busy queue {} limit {} drops {} (ss {before:?} -> {after:?}); idle queue {} limit {} drops {} (ss {idle_ss:?})",
+        busy_row("Queue"), busy_row("Limit"), busy_row("Drops"),
+        idle_row("Queue"), idle_row("Limit"), idle_row("Drops"),
+    );
+    assert_eq!((before.0, before.1, after.0), (4, 3, 4), "{who}: ss");
+    assert_eq!(busy_row("Queue"), 4, "{who}");
+    assert_eq!(busy_row("Limit"), 3, "{who}");
+    let drops = busy_row("Drops").as_u64().unwrap();
+    assert!(
+        before.2 > 0 && (before.2..=after.2).contains(&drops),
+        "{who}: drops {drops}, ss {before:?} -> {after:?}"
+    );
+    assert_eq!(
+        (idle_row("Queue"), idle_row("Drops")),
+        (0.into(), 0.into()),
+        "{who}"
+    );
+    assert_eq!(idle_row("Limit"), idle_ss.1, "{who}");
+    assert_eq!(table["status"], 200);
+    drop((clients, busy, idle));
+}
+
 const SYN_ALARM: &str = "tcp_resets_queue_full_without_syncookies";
 
 /// One evaluation of the SYN-cookie alarm: when, its value, and the end of
@@ -796,6 +864,7 @@ fn syn_cookies(agent: &Agent) {
         all_alarms_listed(n, None)
     });
     check_health_log(&nd, &[]);
+    tcp_listeners(&nd, agent.flavor);
     nd.wait(
         "the chart variable tcp_syncookies = 1",
         Duration::from_secs(30),

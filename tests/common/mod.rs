@@ -171,3 +171,37 @@ pub fn status_kib(pid: u32, field: &str) -> u64 {
 pub fn rss_kib(pid: u32) -> u64 {
     status_kib(pid, "VmRSS")
 }
+
+/// `ss -ltnm` for one port: (Recv-Q, Send-Q, drops), or `None` without ss.
+pub fn ss_listener(port: u16) -> Option<(u64, u64, u64)> {
+    let out = std::process::Command::new("ss")
+        .args(["-ltnmH", &format!("sport = :{port}")])
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut words = text.split_whitespace();
+    let _state = words.next()?;
+    let queue = words.next()?.parse().ok()?;
+    let limit = words.next()?.parse().ok()?;
+    let skmem = text.split("skmem:(").nth(1)?;
+    let drops = skmem
+        .trim_end_matches([')', '\n'])
+        .split(',')
+        .find_map(|f| f.strip_prefix('d'))?
+        .parse()
+        .ok()?;
+    Some((queue, limit, drops))
+}
+
+/// The row of `127.0.0.1:port` in a table answer, by column key.
+pub fn listener_row(table: &serde_json::Value, port: u16) -> impl Fn(&str) -> serde_json::Value {
+    let cols = table["columns"].as_object().unwrap().clone();
+    let r = table["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[0] == format!("127.0.0.1:{port}").as_str())
+        .unwrap_or_else(|| panic!("no row for port {port}: {table}"))
+        .clone();
+    move |k: &str| r[cols[k]["index"].as_u64().unwrap() as usize].clone()
+}

@@ -1,0 +1,103 @@
+use super::*;
+
+/// A `struct xinpgen` of generation `gen`.
+pub fn xinpgen(gen: u64) -> Vec<u8> {
+    let mut b = vec![0u8; SIZEOF_XINPGEN];
+    put(&mut b, XIG_LEN, SIZEOF_XINPGEN as u64);
+    put(&mut b, XIG_GEN, gen);
+    b
+}
+
+/// Writes `v` into `b` at `f`.
+pub fn put<T: Bytes>(b: &mut [u8], f: Field<T>, v: T) {
+    b[f.offset()..f.end()].copy_from_slice(v.bytes().as_ref());
+}
+
+/// A value's native-endian bytes.
+pub trait Bytes: Scalar {
+    fn bytes(&self) -> Vec<u8>;
+}
+macro_rules! bytes {
+    ($($t:ty),*) => {$(
+        impl Bytes for $t {
+            fn bytes(&self) -> Vec<u8> {
+                self.to_ne_bytes().to_vec()
+            }
+        }
+    )*};
+}
+bytes!(u8, i16, u16, i32, u32, u64);
+impl<const N: usize> Bytes for [u8; N] {
+    fn bytes(&self) -> Vec<u8> {
+        self.to_vec()
+    }
+}
+
+/// A record as `tcp_inptoxtp()` makes it for a TCP socket bound to
+/// `addr`:`port` (`::` with `dual` for a dual-stack wildcard), listening
+/// (queue, limit) or not.
+pub fn socket(addr: IpAddr, port: u16, dual: bool, listen: Option<(u32, u32)>) -> Vec<u8> {
+    let mut b = vec![0u8; SIZEOF_XTCPCB];
+    put(&mut b, XT_LEN, SIZEOF_XTCPCB as u64);
+    put(&mut b, XSO_LEN, SIZEOF_XSOCKET as u64);
+    put(&mut b, XSO_SO, 0xffff_f800_1234_0000 + u64::from(port));
+    put(&mut b, XSO_PROTOCOL, IPPROTO_TCP);
+    put(&mut b, SO_UID, 1001);
+    put(&mut b, IE_LPORT, port.to_be_bytes());
+    put(&mut b, INP_GENCNT, 7);
+    match addr {
+        IpAddr::V4(a) => {
+            put(&mut b, IE_LADDR, a.octets());
+            put(&mut b, INP_VFLAG, INP_IPV4);
+        }
+        IpAddr::V6(a) => {
+            put(&mut b, IE6_LADDR, a.octets());
+            let v = if dual { INP_IPV6 | INP_IPV4 } else { INP_IPV6 };
+            put(&mut b, INP_VFLAG, v);
+        }
+    }
+    match listen {
+        Some((qlen, qlimit)) => {
+            put(&mut b, SO_OPTIONS, SO_ACCEPTCONN);
+            put(&mut b, SO_QLEN, qlen);
+            put(&mut b, SO_QLIMIT, qlimit);
+            // TCPS_LISTEN
+            put(&mut b, T_STATE, 1);
+        }
+        // TCPS_ESTABLISHED
+        None => put(&mut b, T_STATE, 4),
+    }
+    b
+}
+
+/// A record as `syncache_pcblist()` makes it for a handshake to the
+/// local `addr`:`port`.
+pub fn syncache(addr: IpAddr, port: u16) -> Vec<u8> {
+    let mut b = vec![0u8; SIZEOF_XTCPCB];
+    put(&mut b, XT_LEN, SIZEOF_XTCPCB as u64);
+    put(&mut b, XSO_LEN, SIZEOF_XSOCKET as u64);
+    put(&mut b, XSO_PROTOCOL, IPPROTO_TCP);
+    put(&mut b, T_STATE, TCPS_SYN_RECEIVED);
+    put(&mut b, IE_LPORT, port.to_be_bytes());
+    match addr {
+        IpAddr::V4(a) => {
+            put(&mut b, IE_LADDR, a.octets());
+            put(&mut b, INP_VFLAG, INP_IPV4);
+        }
+        IpAddr::V6(a) => {
+            put(&mut b, IE6_LADDR, a.octets());
+            put(&mut b, INP_VFLAG, INP_IPV6);
+        }
+    }
+    b
+}
+
+/// A whole answer: header, `records`, trailer.
+pub fn list(records: &[Vec<u8>]) -> Vec<u8> {
+    let mut b = xinpgen(10);
+    for r in records {
+        b.extend_from_slice(r);
+    }
+    b.extend(xinpgen(10));
+    b
+}
