@@ -166,9 +166,15 @@ EOF
             fail "$label: /api/v1/alarms?all lacks $a"
         fi
     done
-    if grep -i 'tcp_resets_plugin.conf' "$work/$label/log/error.log" | grep -iE 'error|unknown|invalid|failed'; then
+    # Debian's 1.37 does not know netdata 2.x's `summary:` key and says so
+    # once per alarm (README: Netdata versions); that message and no other.
+    local known="for alarm '[a-z0-9_]+' has unknown key 'summary'\\.( \\(errno [0-9]+, .*\\))?$"
+    if grep -i 'tcp_resets_plugin.conf' "$work/$label/log/error.log" | grep -vE "$known" \
+        | grep -iE 'error|unknown|invalid|failed'; then
         fail "$label: netdata reports a problem with tcp_resets_plugin.conf"
     fi
+    [ "$(grep -cE "$known" "$work/$label/log/error.log")" -ge 7 ] \
+        || fail "$label: netdata 1.37 did not say that summary: is unknown (is it still 1.37?)"
     local running
     running=$(pgrep -f -c 'plugins.d/tcp_resets.plugin' || true)
     [ "$running" = 1 ] || fail "$label: $running copies of the plugin run (want exactly 1)"
