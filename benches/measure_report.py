@@ -519,7 +519,7 @@ def render_results(f):
     w("  /proc/PID/schedstat read after samples %s,"
       % ", ".join("%s (%s)" % (runs_of(raw, "cpu.%s.samples" % p, "/"), p) for p in PROGS))
     cpu_progs = [p for p in PROGS + FLOORS if "cpu.%s.samples" % p in raw.values]
-    w("  all programs side by side (%s), stdout a pipe, stdin /dev/null." % " ".join(cpu_progs))
+    w("  all programs side by side (%s), stdout a pipe, stdin an idle pipe held open (as under netdata)." % " ".join(cpu_progs))
     w("- Load average when the CPU runs started: %s (other work on the machine adds noise)."
       % raw.text("run.load_cpu", "?"))
     missing = (raw.text("run.missing_tools") or "").split()
