@@ -328,23 +328,23 @@ mod tests {
     }
 
     #[test]
-    fn syncookie_settings_matrix_freebsd_13_and_14() {
-        // (syncookies, syncookies_only) -> Linux's scale.
-        let rule = CookieRule::Int;
-        assert_eq!(syncookie_mode(Some(0), Some(0), rule), Some(0));
-        assert_eq!(syncookie_mode(Some(1), Some(0), rule), Some(1));
-        // syncookies_only without syncookies: no cookie is ever made.
-        assert_eq!(syncookie_mode(Some(0), Some(1), rule), Some(0));
-        assert_eq!(syncookie_mode(Some(1), Some(1), rule), Some(2));
-    }
-
-    #[test]
-    fn syncookie_settings_matrix_freebsd_15() {
-        let rule = CookieRule::Bool;
-        assert_eq!(syncookie_mode(Some(0), Some(0), rule), Some(0));
-        assert_eq!(syncookie_mode(Some(1), Some(0), rule), Some(1));
-        assert_eq!(syncookie_mode(Some(0), Some(1), rule), Some(2));
-        assert_eq!(syncookie_mode(Some(1), Some(1), rule), Some(2));
+    fn syncookie_settings_matrices() {
+        // (syncookies, syncookies_only) -> Linux's scale, per release.
+        for (rule, expected) in [
+            // 13 and 14: syncookies_only without syncookies makes no cookie.
+            (CookieRule::Int, [0, 1, 0, 2]),
+            // 15: syncookies_only alone means cookies only.
+            (CookieRule::Bool, [0, 1, 2, 2]),
+        ] {
+            let settings = [(0, 0), (1, 0), (0, 1), (1, 1)];
+            for ((on, only), want) in settings.into_iter().zip(expected) {
+                assert_eq!(
+                    syncookie_mode(Some(on), Some(only), rule),
+                    Some(want),
+                    "{rule:?}: syncookies={on} syncookies_only={only}"
+                );
+            }
+        }
     }
 
     #[test]

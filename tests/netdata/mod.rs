@@ -141,32 +141,39 @@ pub enum Flavor {
 }
 
 impl Flavor {
-    fn variable(self) -> &'static str {
+    /// (environment variable, default path, `netdata -V` prefix, how to
+    /// install one).
+    fn facts(self) -> (&'static str, &'static str, &'static str, &'static str) {
         match self {
-            Flavor::V1 => "TCP_RESETS_NETDATA137",
-            Flavor::V2 => "TCP_RESETS_NETDATA2",
+            Flavor::V1 => (
+                "TCP_RESETS_NETDATA137",
+                "/usr/sbin/netdata",
+                "v1.",
+                "apt-get install netdata (Debian 12 ships 1.37.1)",
+            ),
+            Flavor::V2 => (
+                "TCP_RESETS_NETDATA2",
+                "/usr/local/lib/netdata2/netdata",
+                "v2.",
+                "install netdata 2.x and point TCP_RESETS_NETDATA2 at it",
+            ),
         }
+    }
+
+    fn variable(self) -> &'static str {
+        self.facts().0
     }
 
     fn default_path(self) -> &'static str {
-        match self {
-            Flavor::V1 => "/usr/sbin/netdata",
-            Flavor::V2 => "/usr/local/lib/netdata2/netdata",
-        }
+        self.facts().1
     }
 
     fn prefix(self) -> &'static str {
-        match self {
-            Flavor::V1 => "v1.",
-            Flavor::V2 => "v2.",
-        }
+        self.facts().2
     }
 
     fn install_hint(self) -> &'static str {
-        match self {
-            Flavor::V1 => "apt-get install netdata (Debian 12 ships 1.37.1)",
-            Flavor::V2 => "install netdata 2.x and point TCP_RESETS_NETDATA2 at it",
-        }
+        self.facts().3
     }
 }
 
@@ -274,6 +281,22 @@ pub fn skip_tool(test: &str, why: &str) {
         Need::Tools
     };
     skip(need, test, why);
+}
+
+/// Calls `f` every 500 ms until it returns `Some`, for at most `limit`;
+/// panics saying who gave up waiting for what.
+fn poll<T>(who: &str, what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let end = Instant::now() + limit;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            Instant::now() < end,
+            "{who}: gave up after {limit:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }
 
 /// A port nobody listens on right now, in the caller's network namespace.
@@ -459,18 +482,13 @@ impl Netdata {
     /// GET and parse JSON, trying again for up to 20 s (a busy agent may
     /// drop a request); panics naming `what` when no answer comes.
     pub fn json_retry(&self, path: &str, what: &str) -> Value {
-        let end = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(v) = self.json(path) {
-                return v;
-            }
-            assert!(
-                Instant::now() < end,
-                "{}: no answer about {what} within 20 s",
-                self.who()
-            );
-            std::thread::sleep(Duration::from_millis(500));
-        }
+        let limit = Duration::from_secs(20);
+        poll(
+            &self.who(),
+            &format!("an answer about {what}"),
+            limit,
+            || self.json(path),
+        )
     }
 
     /// Whether netdata is still running.
@@ -486,23 +504,14 @@ impl Netdata {
         limit: Duration,
         mut f: impl FnMut(&Self) -> Option<T>,
     ) -> T {
-        let end = Instant::now() + limit;
-        loop {
+        let who = self.who();
+        poll(&who, what, limit, || {
             assert!(
                 self.running(),
-                "{}: netdata exited while waiting for {what}",
-                self.who()
+                "{who}: netdata exited while waiting for {what}"
             );
-            if let Some(v) = f(self) {
-                return v;
-            }
-            assert!(
-                Instant::now() < end,
-                "{}: gave up after {limit:?} waiting for {what}",
-                self.who()
-            );
-            std::thread::sleep(Duration::from_millis(500));
-        }
+            f(self)
+        })
     }
 
     /// The charts API of this agent, or of a child it receives (`host`).

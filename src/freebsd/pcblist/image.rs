@@ -45,17 +45,7 @@ pub fn socket(addr: IpAddr, port: u16, dual: bool, listen: Option<(u32, u32)>) -
     put(&mut b, SO_UID, 1001);
     put(&mut b, IE_LPORT, port.to_be_bytes());
     put(&mut b, INP_GENCNT, 7);
-    match addr {
-        IpAddr::V4(a) => {
-            put(&mut b, IE_LADDR, a.octets());
-            put(&mut b, INP_VFLAG, INP_IPV4);
-        }
-        IpAddr::V6(a) => {
-            put(&mut b, IE6_LADDR, a.octets());
-            let v = if dual { INP_IPV6 | INP_IPV4 } else { INP_IPV6 };
-            put(&mut b, INP_VFLAG, v);
-        }
-    }
+    local(&mut b, addr, dual);
     match listen {
         Some((qlen, qlimit)) => {
             put(&mut b, SO_OPTIONS, SO_ACCEPTCONN);
@@ -79,17 +69,24 @@ pub fn syncache(addr: IpAddr, port: u16) -> Vec<u8> {
     put(&mut b, XSO_PROTOCOL, IPPROTO_TCP);
     put(&mut b, T_STATE, TCPS_SYN_RECEIVED);
     put(&mut b, IE_LPORT, port.to_be_bytes());
+    local(&mut b, addr, false);
+    b
+}
+
+/// The local address and the family flags of a record (`dual`: an IPv6
+/// socket that takes IPv4 too).
+fn local(b: &mut [u8], addr: IpAddr, dual: bool) {
     match addr {
         IpAddr::V4(a) => {
-            put(&mut b, IE_LADDR, a.octets());
-            put(&mut b, INP_VFLAG, INP_IPV4);
+            put(b, IE_LADDR, a.octets());
+            put(b, INP_VFLAG, INP_IPV4);
         }
         IpAddr::V6(a) => {
-            put(&mut b, IE6_LADDR, a.octets());
-            put(&mut b, INP_VFLAG, INP_IPV6);
+            put(b, IE6_LADDR, a.octets());
+            let v = if dual { INP_IPV6 | INP_IPV4 } else { INP_IPV6 };
+            put(b, INP_VFLAG, v);
         }
     }
-    b
 }
 
 /// A whole answer: header, `records`, trailer.

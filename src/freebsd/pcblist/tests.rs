@@ -118,10 +118,10 @@ fn other_protocols_and_newer_generations_are_left_out() {
 fn records_are_walked_by_xt_len() {
     // A longer record (a later release appending fields) is read, and
     // the next one found after it.
-    let mut long = socket(v4("127.0.0.1"), 1, false, Some((0, 1)));
+    let mut long = lo(1);
     long.extend_from_slice(&[0xee; 56]);
     put(&mut long, XT_LEN, 800);
-    let buf = list(&[long, socket(v4("127.0.0.1"), 2, false, Some((0, 1)))]);
+    let buf = list(&[long, lo(2)]);
     let l = decode(&buf).unwrap();
     let ports: Vec<u16> = l.listeners.iter().map(|l| l.port).collect();
     assert_eq!(ports, [1, 2]);
@@ -130,11 +130,11 @@ fn records_are_walked_by_xt_len() {
 
 #[test]
 fn a_record_too_short_for_its_fields_is_rejected_not_read() {
-    let mut short = socket(v4("127.0.0.1"), 1, false, Some((0, 1)));
+    let mut short = lo(1);
     short.truncate(min_record_len() - 1);
     let n = short.len() as u64;
     put(&mut short, XT_LEN, n);
-    let buf = list(&[short, socket(v4("127.0.0.1"), 2, false, Some((0, 1)))]);
+    let buf = list(&[short, lo(2)]);
     let l = decode(&buf).unwrap();
     assert_eq!(l.rejected, 1);
     assert_eq!(l.rejected_len, Some(571));
@@ -142,7 +142,7 @@ fn a_record_too_short_for_its_fields_is_rejected_not_read() {
     assert_eq!(l.listeners[0].port, 2);
     assert!(l.complete);
     // Exactly long enough is read.
-    let mut exact = socket(v4("127.0.0.1"), 3, false, Some((0, 1)));
+    let mut exact = lo(3);
     exact.truncate(min_record_len());
     let n = exact.len() as u64;
     put(&mut exact, XT_LEN, n);
@@ -151,9 +151,9 @@ fn a_record_too_short_for_its_fields_is_rejected_not_read() {
 
 #[test]
 fn another_xsocket_or_no_family_is_rejected() {
-    let mut big = socket(v4("127.0.0.1"), 1, false, Some((0, 1)));
+    let mut big = lo(1);
     put(&mut big, XSO_LEN, 248);
-    let mut none = socket(v4("127.0.0.1"), 2, false, Some((0, 1)));
+    let mut none = lo(2);
     put(&mut none, INP_VFLAG, 0x4);
     let l = decode(&list(&[big, none])).unwrap();
     assert!(l.listeners.is_empty());
@@ -162,10 +162,7 @@ fn another_xsocket_or_no_family_is_rejected() {
 
 #[test]
 fn truncated_buffers_keep_the_records_before_the_cut() {
-    let full = list(&[
-        socket(v4("127.0.0.1"), 1, false, Some((0, 1))),
-        socket(v4("127.0.0.1"), 2, false, Some((0, 1))),
-    ]);
+    let full = list(&[lo(1), lo(2)]);
     for cut in 0..full.len() {
         let b = &full[..cut];
         match decode(b) {
@@ -205,7 +202,7 @@ fn headers_that_are_not_an_xinpgen_are_refused() {
 fn huge_and_odd_lengths_end_the_walk() {
     // Past the buffer: the walk ends there.
     for len in [u64::MAX, 1 << 40, 745 + 64] {
-        let mut r = socket(v4("127.0.0.1"), 1, false, Some((0, 1)));
+        let mut r = lo(1);
         put(&mut r, XT_LEN, len);
         let l = decode(&list(&[r])).unwrap();
         assert!(l.listeners.is_empty(), "{len}");
@@ -213,14 +210,14 @@ fn huge_and_odd_lengths_end_the_walk() {
         assert!(!l.complete, "{len}");
     }
     // Too short: rejected, and the walk goes on from where it says.
-    let mut r = socket(v4("127.0.0.1"), 1, false, Some((0, 1)));
+    let mut r = lo(1);
     put(&mut r, XT_LEN, 65);
     let l = decode(&list(&[r])).unwrap();
     assert!(l.listeners.is_empty());
     assert_eq!(l.rejected_len, Some(65));
     // Long enough but wrong: read as it says, and the next length is
     // found in the middle of the real record's bytes.
-    let mut r = socket(v4("127.0.0.1"), 1, false, Some((0, 1)));
+    let mut r = lo(1);
     put(&mut r, XT_LEN, 743);
     let l = decode(&list(&[r])).unwrap();
     assert_eq!(l.listeners.len(), 1);
@@ -340,7 +337,7 @@ fn write_pcblist_fuzz_seeds() {
         socket(v6("::1"), 8443, false, Some((0, 0))),
         socket(v4("192.0.2.1"), 80, false, None),
     ]);
-    let mut short = socket(v4("127.0.0.1"), 1, false, Some((0, 1)));
+    let mut short = lo(1);
     short.truncate(min_record_len() - 1);
     let n = short.len() as u64;
     put(&mut short, XT_LEN, n);
@@ -361,4 +358,9 @@ fn write_pcblist_fuzz_seeds() {
     for (name, bytes) in seeds {
         std::fs::write(format!("{dir}/{name}"), bytes).unwrap();
     }
+}
+
+/// A listener on 127.0.0.1:`port`, empty, with a backlog of 1.
+fn lo(port: u16) -> Vec<u8> {
+    socket(v4("127.0.0.1"), port, false, Some((0, 1)))
 }
