@@ -130,7 +130,15 @@ impl Waiter {
         while !bytes.is_empty() {
             match (&self.out).write(bytes) {
                 Ok(0) => return Err(Error::Output(Errno(libc::EIO))),
-                Ok(n) => bytes = &bytes[n..],
+                Ok(n) => {
+                    bytes = &bytes[n..];
+                    // A signal that arrives once part is written ends the
+                    // write short instead of failing it (pipe_write()):
+                    // writing the rest would block with nothing to wake it.
+                    if !bytes.is_empty() && self.signalled() {
+                        return Ok(Some(Stop::Signal));
+                    }
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
                     if self.signalled() {
                         return Ok(Some(Stop::Signal));

@@ -127,29 +127,10 @@ fn on_a_small_pipe() -> (Guard, std::process::ChildStdout) {
     (g, out)
 }
 
-/// Waits (at most 30 s) until nobody reading `out` has left the plugin
-/// blocked in `write`: the pipe holds bytes and nothing was added for 2.5
-/// intervals.
-fn wait_until_blocked(out: &std::process::ChildStdout) {
-    let queued = || sys::queued_bytes(out.as_fd());
-    let end = Instant::now() + Duration::from_secs(30);
-    let (mut last, mut since) = (queued(), Instant::now());
-    loop {
-        assert!(Instant::now() < end, "the pipe never filled");
-        std::thread::sleep(Duration::from_millis(250));
-        let now = queued();
-        if now != last {
-            (last, since) = (now, Instant::now());
-        } else if last > 0 && since.elapsed() > Duration::from_millis(2500) {
-            return;
-        }
-    }
-}
-
 #[test]
 fn stalled_reader_blocks_the_plugin_without_growth_or_partial_lines() {
     let (mut g, out) = on_a_small_pipe();
-    wait_until_blocked(&out);
+    common::wait_until_blocked(&out);
     let rss_early = common::rss_kib(g.pid());
     // Blocked for several more intervals: long enough for a leak or a
     // busy loop to show.
@@ -366,7 +347,7 @@ fn sigterm_ends_a_write_blocked_on_a_stalled_reader() {
     let (mut g, out) = on_a_small_pipe();
     // Nobody reads: after a few samples the pipe is full and the plugin
     // blocks in write.
-    wait_until_blocked(&out);
+    common::wait_until_blocked(&out);
     let t = Instant::now();
     g.signal(libc::SIGTERM);
     let status = g

@@ -203,3 +203,32 @@ fn the_function_is_registered_once_before_the_charts() {
     assert_eq!(rest, &["top", "0x0", "100", "0"]);
     assert!(out.stdout.starts_with("FUNCTION GLOBAL \"tcp-listeners\" "));
 }
+
+#[test]
+fn sigterm_ends_an_answer_blocked_on_a_stalled_reader() {
+    // Sixty listeners make an answer bigger than the 4 KiB pipe: it is
+    // written in part, then blocks; a stop signal that arrives then must
+    // end the plugin, not leave it blocked on the rest.
+    let _listeners: Vec<TcpListener> = (0..60)
+        .map(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap())
+        .collect();
+    let mut c = plugin(Some(&fixture("linux-6.18")), &["1"]);
+    c.stdin(Stdio::piped());
+    let mut g = Guard::spawn(c);
+    let out = g.0.stdout.take().unwrap();
+    assert!(sys::set_pipe_size(out.as_fd(), 4096) >= 4096);
+    let mut stdin = g.0.stdin.take().unwrap();
+    stdin
+        .write_all(b"FUNCTION t1 10 \"tcp-listeners\"\n")
+        .unwrap();
+    common::wait_until_blocked(&out);
+    let t = std::time::Instant::now();
+    g.signal(libc::SIGTERM);
+    let status = g
+        .wait_for(Duration::from_secs(3))
+        .expect("SIGTERM did not end a write of an answer blocked on a full pipe");
+    let took = t.elapsed();
+    assert_eq!(status.code(), Some(0));
+    assert!(took < Duration::from_millis(100), "{took:?}");
+    drop((out, stdin));
+}

@@ -205,3 +205,22 @@ pub fn listener_row(table: &serde_json::Value, port: u16) -> impl Fn(&str) -> se
         .clone();
     move |k: &str| r[cols[k]["index"].as_u64().unwrap() as usize].clone()
 }
+
+/// Waits (at most 30 s) until nobody reading `out` has left the plugin
+/// blocked in `write`: the pipe holds bytes and nothing was added for 2.5
+/// intervals.
+pub fn wait_until_blocked(out: &std::process::ChildStdout) {
+    let queued = || sys::queued_bytes(std::os::fd::AsFd::as_fd(out));
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let (mut last, mut since) = (queued(), std::time::Instant::now());
+    loop {
+        assert!(std::time::Instant::now() < end, "the pipe never filled");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        let now = queued();
+        if now != last {
+            (last, since) = (now, std::time::Instant::now());
+        } else if last > 0 && since.elapsed() > std::time::Duration::from_millis(2500) {
+            return;
+        }
+    }
+}
