@@ -48,6 +48,7 @@ pub enum Once {
     Oversized = 4,
     Unavailable = 8,
     Late = 16,
+    Unechoable = 32,
 }
 
 /// Answers calls.
@@ -113,18 +114,20 @@ impl Functions {
 
     /// The answer to `call`, read at `arrived`: the table, or an error
     /// status (404 for another function, 503 when the sockets cannot be
-    /// read here, 504 when the answer could not be ready within the
-    /// caller's timeout). `None` when the transaction cannot be echoed.
+    /// read here or the plugin is stopping, 504 when the answer could not
+    /// be ready within the caller's timeout). `None` when the transaction
+    /// cannot be echoed. `stopped` is asked while the sockets are read.
     pub fn answer(
         &mut self,
         call: &Call,
         arrived: Instant,
         update_every: u64,
         log: &mut Log,
+        stopped: &dyn Fn() -> bool,
     ) -> Option<Vec<u8>> {
         if !echoable(&call.tx) {
             self.log_once(
-                Once::Malformed,
+                Once::Unechoable,
                 log,
                 &["a function call with a transaction id netdata never sends; not answered"],
             );
@@ -165,7 +168,7 @@ impl Functions {
         }
         // Arguments (the UI may send "info") change nothing: there is one
         // table.
-        let table = match self.listeners.table() {
+        let table = match self.listeners.table(stopped) {
             Ok(t) => t,
             Err(why) => {
                 self.log_once(
@@ -221,7 +224,13 @@ mod tests {
         let mut log = Log::memory_for_tests();
         for _ in 0..3 {
             let a = f
-                .answer(&call("abc", &["processes"]), Instant::now(), 1, &mut log)
+                .answer(
+                    &call("abc", &["processes"]),
+                    Instant::now(),
+                    1,
+                    &mut log,
+                    &|| false,
+                )
                 .unwrap();
             let (head, body, end) = parts(&a);
             assert_eq!(
@@ -242,7 +251,7 @@ mod tests {
         let mut c = call("t1", &["tcp-listeners"]);
         c.timeout_s = 1;
         let arrived = Instant::now() - Duration::from_secs(2);
-        let (head, body, _) = parts(&f.answer(&c, arrived, 1, &mut log).unwrap());
+        let (head, body, _) = parts(&f.answer(&c, arrived, 1, &mut log, &|| false).unwrap());
         assert_eq!(head[2], "504");
         assert_eq!(body["status"], 504);
     }
@@ -256,7 +265,8 @@ mod tests {
                 &call("a b", &["tcp-listeners"]),
                 Instant::now(),
                 1,
-                &mut log
+                &mut log,
+                &|| false
             )
             .is_none());
         assert!(Functions::error("x\ny", 400, "m").is_none());
@@ -274,13 +284,19 @@ mod tests {
             "ffaa80ec-e8f2-11f1-82a4-02fc00000001",
             &["tcp-listeners", "info"],
         );
-        let (head, body, _) = parts(&f.answer(&c, Instant::now(), 1, &mut log).unwrap());
+        let (head, body, _) = parts(
+            &f.answer(&c, Instant::now(), 1, &mut log, &|| false)
+                .unwrap(),
+        );
         assert_eq!(head[2], "200");
         let data = body["data"].as_array().unwrap();
         let ours = format!("127.0.0.1:{port}");
         assert!(data.iter().any(|r| r[0] == ours.as_str()), "{body}");
         // The second call knows the drops since the first.
-        let (_, body, _) = parts(&f.answer(&c, Instant::now(), 1, &mut log).unwrap());
+        let (_, body, _) = parts(
+            &f.answer(&c, Instant::now(), 1, &mut log, &|| false)
+                .unwrap(),
+        );
         let row = body["data"]
             .as_array()
             .unwrap()

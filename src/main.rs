@@ -53,7 +53,7 @@ compile_error!("tcp_resets reads Linux's /proc or FreeBSD's sysctl; no other ker
 /// form); exit 1 with the reason where the listeners cannot be read.
 fn listeners(json: bool) -> Result<(), Exit> {
     let table = Listeners::default()
-        .table()
+        .table(&|| false)
         .map_err(|why| Exit::Unavailable(format!("cannot list the listeners: {why}")))?;
     let text = if json {
         let now = std::time::SystemTime::now()
@@ -92,13 +92,13 @@ fn run(log: &mut Log) -> Result<(), Exit> {
         Waiter::new(std::io::stdin().as_fd(), std::io::stdout().as_fd()).map_err(Exit::Plugin)?;
     // The listeners come from Linux's sock_diag or FreeBSD's
     // net.inet.tcp.pcblist: the function is offered on both.
-    let mut functions = Some(Functions::default());
+    let mut functions = Functions::default();
     plugin::run(
         &mut plugin,
         config.update_every,
         config.iterations,
         &mut waiter,
-        functions.as_mut(),
+        &mut functions,
         log,
     )
     .map(|_stop| ())

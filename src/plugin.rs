@@ -52,13 +52,17 @@ impl<S: Source> Plugin<S> {
         let capacity = charts.worst_case_len(&found.modules) * 2;
         Ok(Plugin {
             source,
-            syncookies: found.syncookies,
+            // The variable lives on the SYN-cookie chart: without it, the
+            // setting is never read.
+            syncookies: found.syncookies && charts.has(ChartKind::Syncookies),
             modules: found.modules,
             charts,
             writer: Writer::with_capacity(capacity),
             values: Values::default(),
             samples: 0,
-            refresh: SETTING_REFRESH_S.div_ceil(update_every.max(1)),
+            // Every sample at intervals of 10 s or more, else as many
+            // samples as fit in 10 s (3 s: every 3rd, each 9 s).
+            refresh: (SETTING_REFRESH_S / update_every.max(1)).max(1),
         })
     }
 
@@ -100,17 +104,23 @@ fn serve(
     log: &mut Log,
 ) -> Result<Option<Stop>, Error> {
     let events = waiter.take_events();
+    let waiter: &Waiter = waiter;
+    let stopped = || waiter.signalled();
     let cancelled = |tx: &str| {
         events
             .iter()
             .any(|(_, e)| matches!(e, Event::Cancel(c) if c == tx))
     };
     for (arrived, event) in &events {
+        // A stop wins over answering what is still queued.
+        if stopped() {
+            return Ok(Some(Stop::Signal));
+        }
         let answer = match event {
             Event::Call(call) if cancelled(&call.tx) => {
                 Functions::error(&call.tx, 499, "the caller went away")
             }
-            Event::Call(call) => functions.answer(call, *arrived, update_every, log),
+            Event::Call(call) => functions.answer(call, *arrived, update_every, log, &stopped),
             Event::Malformed { tx, why } => {
                 functions.log_once(
                     Once::Malformed,
@@ -147,13 +157,11 @@ pub fn run<S: Source>(
     update_every: u64,
     iterations: Option<u64>,
     waiter: &mut Waiter,
-    mut functions: Option<&mut Functions>,
+    functions: &mut Functions,
     log: &mut Log,
 ) -> Result<Stop, Error> {
-    if functions.is_some() {
-        if let Some(stop) = waiter.write(crate::function::registration().as_bytes())? {
-            return Ok(stop);
-        }
+    if let Some(stop) = waiter.write(crate::function::registration().as_bytes())? {
+        return Ok(stop);
     }
     let mut schedule = Schedule::new(update_every);
     let mut written: u64 = 0;
@@ -162,14 +170,8 @@ pub fn run<S: Source>(
             return Ok(Stop::Signal);
         }
         if waiter.has_events() {
-            match functions.as_deref_mut() {
-                Some(f) => {
-                    if let Some(stop) = serve(waiter, f, update_every, log)? {
-                        return Ok(stop);
-                    }
-                }
-                // Without functions nothing on stdin needs an answer.
-                None => drop(waiter.take_events()),
+            if let Some(stop) = serve(waiter, functions, update_every, log)? {
+                return Ok(stop);
             }
         }
         let (wall, mono) = schedule::clocks();
@@ -197,5 +199,55 @@ pub fn run<S: Source>(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::counters::{Counter, CounterSet};
+
+    /// A source that counts how often the setting is read.
+    #[derive(Debug, Default)]
+    struct Counted {
+        setting_reads: u64,
+    }
+
+    impl Source for Counted {
+        fn sample(&mut self, values: &mut Values, _log: &mut Log) {
+            values.set(Counter::AttemptFails, Some(1));
+        }
+
+        fn syncookies(&mut self, _log: &mut Log) -> Option<i64> {
+            self.setting_reads += 1;
+            Some(1)
+        }
+    }
+
+    fn reads_in(seconds: u64, update_every: u64, present: &[Counter]) -> u64 {
+        let found = Inventory {
+            present: CounterSet::of(present),
+            syncookies: true,
+            modules: ["m"; CHART_KINDS],
+        };
+        let mut p = Plugin::new(Counted::default(), found, update_every).unwrap();
+        let mut log = Log::memory_for_tests();
+        for _ in 0..seconds / update_every {
+            p.sample(Some(1), &mut log);
+        }
+        p.source.setting_reads
+    }
+
+    #[test]
+    fn the_setting_is_read_at_least_every_ten_seconds() {
+        let with_chart = [Counter::AttemptFails, Counter::SyncookiesSent];
+        // Samples at 0, 10, 20 s; at 3 s every 3rd (9 s); from 10 s on,
+        // every sample.
+        assert_eq!(reads_in(30, 1, &with_chart), 3);
+        assert_eq!(reads_in(36, 3, &with_chart), 4);
+        assert_eq!(reads_in(63, 7, &with_chart), 9);
+        assert_eq!(reads_in(110, 11, &with_chart), 10);
+        // Without the SYN-cookie chart the variable has nowhere to go.
+        assert_eq!(reads_in(30, 1, &[Counter::AttemptFails]), 0);
     }
 }

@@ -3,7 +3,7 @@
 //! the one way a source reports trouble ([`Watch`]): once when a condition
 //! starts, once when it ends, never on every sample.
 
-use crate::charts::{ChartKind, CHART_KINDS};
+use crate::charts::CHART_KINDS;
 use crate::counters::{Counter, CounterSet, Values};
 use crate::log::Log;
 use crate::sys::Errno;
@@ -31,15 +31,9 @@ pub struct Inventory {
     pub present: CounterSet,
     /// Whether the SYN-cookie setting can be read at all.
     pub syncookies: bool,
-    /// The `module` word of each chart's definition, by [`ChartKind`].
+    /// The `module` word of each chart's definition, by
+    /// [`ChartKind`](crate::charts::ChartKind).
     pub modules: [&'static str; CHART_KINDS],
-}
-
-impl Inventory {
-    /// The `module` word of `chart`.
-    pub fn module(&self, chart: ChartKind) -> &'static str {
-        self.modules[chart as usize]
-    }
 }
 
 /// Why a source gave no values this tick.

@@ -1,9 +1,11 @@
 //! The only module that talks to libc directly.
 //!
-//! Each function is a thin, allocation-free wrapper for a call the standard
-//! library does not offer (or offers only with an allocation): opening and
-//! `stat`ing a path given as a prebuilt C string, `fstatfs`, `ppoll`,
-//! `sigaction`, `strerror_r` and FreeBSD's `sysctl`. Descriptors are
+//! Each function is a thin wrapper for a call the standard library does not
+//! offer (or offers only with an allocation): opening and `stat`ing a path
+//! given as a prebuilt C string, `fstatfs`, `ppoll`, `sigaction`,
+//! `strerror_r` and FreeBSD's `sysctl`, which the sampling loop uses and
+//! which allocate nothing; and, for the listeners table only (on demand),
+//! a netlink socket and `getpwuid_r`, which may allocate. Descriptors are
 //! `OwnedFd`/`BorrowedFd`; reading, writing and `fstat` go through `std`.
 #![allow(unsafe_code)]
 

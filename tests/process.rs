@@ -25,6 +25,8 @@ fn bad_arguments_exit_1_with_one_line_and_no_stdout() {
         (&["--bogus"][..], "'--bogus'"),
         (&["--iterations"][..], "'--iterations'"),
         (&["1", "--iterations", "zero"][..], "'zero'"),
+        // A newline in the argument stays on the message's one line.
+        (&["1\n2"][..], "'1?2'"),
     ] {
         let out = run(plugin(Some(&fixture("linux-6.18")), args), LIMIT);
         assert_eq!(out.status.code(), Some(1), "{args:?}");

@@ -33,7 +33,8 @@
 //! * any other `pub const <NAME>: <integer type> = <value>;` — FreeBSD's
 //!   macro `<NAME>` has that value.
 
-use std::collections::HashMap;
+pub use crate::listeners::attach::Stack;
+use crate::listeners::attach::{self, Local};
 use std::fmt;
 use std::marker::PhantomData;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -221,25 +222,13 @@ pub fn min_record_len() -> usize {
         .max(INP_VFLAG.end())
 }
 
-/// Which addresses a control block takes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Stack {
-    /// IPv4 only (`INP_IPV4`).
-    V4,
-    /// IPv6 only (`INP_IPV6`).
-    V6,
-    /// An IPv6 wildcard without `IPV6_V6ONLY`: IPv6 and IPv4.
-    Dual,
-}
-
-impl Stack {
-    fn of(vflag: u8) -> Option<Stack> {
-        match (vflag & INP_IPV4 != 0, vflag & INP_IPV6 != 0) {
-            (true, true) => Some(Stack::Dual),
-            (true, false) => Some(Stack::V4),
-            (false, true) => Some(Stack::V6),
-            (false, false) => None,
-        }
+/// Which addresses a control block takes, from its `inp_vflag`.
+fn stack_of(vflag: u8) -> Option<Stack> {
+    match (vflag & INP_IPV4 != 0, vflag & INP_IPV6 != 0) {
+        (true, true) => Some(Stack::Dual),
+        (true, false) => Some(Stack::V4),
+        (false, true) => Some(Stack::V6),
+        (false, false) => None,
     }
 }
 
@@ -252,8 +241,6 @@ pub struct Listener {
     pub port: u16,
     /// `so_qlen`: connections waiting for `accept()`.
     pub qlen: u32,
-    /// `so_incqlen`: connections an accept filter holds back.
-    pub incqlen: u32,
     /// `so_qlimit`: the backlog.
     pub qlimit: u32,
     /// `so_uid`.
@@ -344,7 +331,7 @@ fn record(rec: &[u8], gen: u64) -> Option<Record> {
     if !syncache && !listening {
         return Some(Record::Other);
     }
-    let Some(stack) = Stack::of(INP_VFLAG.read(rec)?) else {
+    let Some(stack) = stack_of(INP_VFLAG.read(rec)?) else {
         return Some(Record::Rejected);
     };
     let addr = local_addr(rec, stack)?;
@@ -357,7 +344,6 @@ fn record(rec: &[u8], gen: u64) -> Option<Record> {
             stack,
             port,
             qlen: SO_QLEN.read(rec)?,
-            incqlen: SO_INCQLEN.read(rec)?,
             qlimit: SO_QLIMIT.read(rec)?,
             uid: SO_UID.read(rec)?,
             so,
@@ -408,52 +394,18 @@ pub fn decode(buf: &[u8]) -> Result<Pcblist, DecodeError> {
     Ok(list)
 }
 
-/// How well listener `l` matches the local end of half-open `h`: `None`
-/// when it cannot have made it, else lower is better. As the kernel looks
-/// up a listener for a SYN: the exact address first, then a wildcard of
-/// the SYN's own family, then a dual-stack wildcard (IPv4 SYNs only).
-fn rank(l: &Listener, h: &HalfOpen) -> Option<u8> {
-    if l.port != h.port {
-        return None;
-    }
-    let family_fits = matches!(
-        (h.addr, l.stack),
-        (IpAddr::V4(_), Stack::V4 | Stack::Dual) | (IpAddr::V6(_), Stack::V6 | Stack::Dual)
-    );
-    if !family_fits {
-        return None;
-    }
-    if l.addr == h.addr {
-        Some(0)
-    } else if l.addr.is_unspecified() {
-        Some(if l.stack == Stack::Dual { 2 } else { 1 })
-    } else {
-        None
-    }
-}
-
 /// The number of half-open handshakes of each listener, in the order of
-/// `listeners`. Each goes to the listener the kernel would have given its
-/// SYN to (see [`rank`]); of equally good ones (`SO_REUSEPORT`), to the
-/// first. One that matches no listener (it closed, or is not visible) is
-/// not counted.
+/// `listeners` (see [`attach`](crate::listeners::attach)).
 pub fn half_open_counts(listeners: &[Listener], half_open: &[HalfOpen]) -> Vec<u32> {
-    let mut by_port: HashMap<u16, Vec<usize>> = HashMap::new();
-    for (i, l) in listeners.iter().enumerate() {
-        by_port.entry(l.port).or_default().push(i);
-    }
-    let mut counts = vec![0u32; listeners.len()];
-    for h in half_open {
-        let best = by_port.get(&h.port).and_then(|ids| {
-            ids.iter()
-                .filter_map(|&i| Some((rank(&listeners[i], h)?, i)))
-                .min()
-        });
-        if let Some((_, i)) = best {
-            counts[i] = counts[i].saturating_add(1);
-        }
-    }
-    counts
+    let locals: Vec<Local> = listeners
+        .iter()
+        .map(|l| Local {
+            addr: l.addr,
+            port: l.port,
+            stack: l.stack,
+        })
+        .collect();
+    attach::half_open_counts(&locals, half_open.iter().map(|h| (h.addr, h.port)))
 }
 
 /// Byte images of pcblist answers, for the tests.

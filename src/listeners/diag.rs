@@ -32,6 +32,10 @@ const EXT_SKMEMINFO: u8 = 1 << (INET_DIAG_SKMEMINFO - 1);
 /// INET_DIAG_VEGASINFO, INET_DIAG_CONG, INET_DIAG_TOS, INET_DIAG_TCLASS,
 /// INET_DIAG_SKMEMINFO, ... }`.
 const INET_DIAG_SKMEMINFO: u16 = 7;
+/// The attribute saying whether an IPv6 listener has `IPV6_V6ONLY` (a
+/// `u8`); `inet_diag_msg_attrs_fill()` adds it, unasked, for every AF_INET6
+/// socket in LISTEN or CLOSE.
+const INET_DIAG_SKV6ONLY: u16 = 11;
 /// `SK_MEMINFO_DROPS`: the socket's `sk_drops`, which `tcp_listendrop()`
 /// increments on every listen-queue overflow.
 const SK_MEMINFO_DROPS: usize = 8;
@@ -92,6 +96,8 @@ pub struct Socket {
     pub inode: u32,
     /// The socket's drop counter, when the kernel sent it.
     pub drops: Option<u32>,
+    /// An IPv6 listener's `IPV6_V6ONLY`, when the kernel sent it.
+    pub v6only: Option<bool>,
 }
 
 /// What one received buffer held.
@@ -114,6 +120,18 @@ pub enum DecodeError {
     ShortMessage,
     /// A message of a type the dump does not send.
     UnexpectedType(u16),
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecodeError::BadLength => f.write_str("a message's length runs past the answer"),
+            DecodeError::ShortMessage => {
+                f.write_str("a socket message is shorter than inet_diag_msg")
+            }
+            DecodeError::UnexpectedType(t) => write!(f, "a message of type {t}"),
+        }
+    }
 }
 
 fn u16_at(b: &[u8], at: usize) -> u16 {
@@ -143,6 +161,7 @@ fn socket(m: &[u8]) -> Result<Socket, DecodeError> {
         IpAddr::V4(Ipv4Addr::new(src[0], src[1], src[2], src[3]))
     };
     let mut drops = None;
+    let mut v6only = None;
     let mut at = MSG;
     while at + 4 <= m.len() {
         let len = usize::from(u16_at(m, at));
@@ -150,11 +169,13 @@ fn socket(m: &[u8]) -> Result<Socket, DecodeError> {
         if len < 4 || at + len > m.len() {
             break;
         }
-        if kind == INET_DIAG_SKMEMINFO {
-            let v = &m[at + 4..at + len];
-            if v.len() >= (SK_MEMINFO_DROPS + 1) * 4 {
+        let v = &m[at + 4..at + len];
+        match kind {
+            INET_DIAG_SKMEMINFO if v.len() >= (SK_MEMINFO_DROPS + 1) * 4 => {
                 drops = Some(u32_at(v, SK_MEMINFO_DROPS * 4));
             }
+            INET_DIAG_SKV6ONLY if !v.is_empty() => v6only = Some(v[0] != 0),
+            _ => {}
         }
         at += align4(len);
     }
@@ -167,6 +188,7 @@ fn socket(m: &[u8]) -> Result<Socket, DecodeError> {
         uid: u32_at(m, MSG_UID),
         inode: u32_at(m, MSG_INODE),
         drops,
+        v6only,
     })
 }
 
@@ -195,7 +217,7 @@ pub fn decode(buf: &[u8]) -> Result<Batch, DecodeError> {
                     .then(|| (u32_at(body, 0) as i32).checked_neg())
                     .flatten()
                     .filter(|e| *e > 0)
-                    .unwrap_or(libc_eio());
+                    .unwrap_or(EIO);
                 batch.error = Some(e);
                 batch.done = true;
                 return Ok(batch);
@@ -210,10 +232,9 @@ pub fn decode(buf: &[u8]) -> Result<Batch, DecodeError> {
     Ok(batch)
 }
 
-/// `EIO`, for an error message too short to carry its errno.
-const fn libc_eio() -> i32 {
-    5
-}
+/// `EIO` (5 on Linux and FreeBSD), for an error message too short to
+/// carry its errno.
+const EIO: i32 = 5;
 
 #[cfg(test)]
 pub(crate) mod tests {
@@ -233,6 +254,11 @@ pub(crate) mod tests {
         m[MSG_WQUEUE..MSG_WQUEUE + 4].copy_from_slice(&s.limit.to_ne_bytes());
         m[MSG_UID..MSG_UID + 4].copy_from_slice(&s.uid.to_ne_bytes());
         m[MSG_INODE..MSG_INODE + 4].copy_from_slice(&s.inode.to_ne_bytes());
+        if let Some(only) = s.v6only {
+            m.extend_from_slice(&5u16.to_ne_bytes());
+            m.extend_from_slice(&INET_DIAG_SKV6ONLY.to_ne_bytes());
+            m.extend_from_slice(&[u8::from(only), 0, 0, 0]);
+        }
         if meminfo_vars > 0 {
             let len = 4 + 4 * meminfo_vars;
             m.extend_from_slice(&(len as u16).to_ne_bytes());
@@ -276,6 +302,7 @@ pub(crate) mod tests {
             uid: 1000,
             inode: 123_456,
             drops: Some(57),
+            v6only: None,
         }
     }
 
@@ -298,6 +325,7 @@ pub(crate) mod tests {
             addr: IpAddr::V6(Ipv6Addr::UNSPECIFIED),
             port: 443,
             drops: Some(0),
+            v6only: Some(true),
             ..listener()
         };
         let mut buf = message(&listener(), 9);

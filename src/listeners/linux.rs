@@ -8,14 +8,16 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::net::IpAddr;
 use std::os::fd::AsFd;
+use std::time::{Duration, Instant};
 
+use super::attach::{self, Local, Stack};
 use super::diag::{self, Socket, AF_INET, AF_INET6, TCP_LISTEN, TCP_SYN_RECV};
 use super::table::Row;
 use crate::sys::{self, Errno, Watched};
 
 /// `NETLINK_SOCK_DIAG`.
 const NETLINK_SOCK_DIAG: i32 = 4;
-/// How long one dump may take before it is given up.
+/// How long one family's dump may take before it is given up.
 const DUMP_TIMEOUT_US: u64 = 5_000_000;
 
 /// Why the listeners cannot be read.
@@ -29,6 +31,8 @@ pub enum Unavailable {
     Garbled(diag::DecodeError),
     /// The kernel did not finish the dump in time.
     Timeout,
+    /// The plugin is stopping.
+    Stopped,
 }
 
 impl std::fmt::Display for Unavailable {
@@ -42,28 +46,45 @@ impl std::fmt::Display for Unavailable {
                 "the kernel refused the sock_diag dump: {}",
                 e.describe().as_str()
             ),
-            Unavailable::Garbled(e) => write!(f, "sock_diag answer not understood: {e:?}"),
-            Unavailable::Timeout => f.write_str("sock_diag dump took longer than 5 s"),
+            Unavailable::Garbled(e) => write!(f, "sock_diag answer not understood: {e}"),
+            Unavailable::Timeout => f.write_str("a sock_diag dump took longer than 5 s"),
+            Unavailable::Stopped => f.write_str("the plugin is stopping"),
         }
     }
 }
 
 /// Every TCP socket of `family` in LISTEN or SYN-RECV.
-fn dump(nl: &File, family: u8, seq: u32, out: &mut Vec<Socket>) -> Result<(), Unavailable> {
+fn dump(
+    nl: &File,
+    family: u8,
+    seq: u32,
+    out: &mut Vec<Socket>,
+    stopped: &dyn Fn() -> bool,
+) -> Result<(), Unavailable> {
     (&*nl)
         .write_all(&diag::request(family, seq))
         .map_err(|e| Unavailable::Netlink(Errno::of(&e)))?;
     let mut buf = vec![0u8; 64 * 1024];
+    let deadline = Instant::now() + Duration::from_micros(DUMP_TIMEOUT_US);
     loop {
+        if stopped() {
+            return Err(Unavailable::Stopped);
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Unavailable::Timeout);
+        }
         let ready = sys::wait(
             [Some(Watched {
                 fd: nl.as_fd(),
                 input: true,
             })],
-            DUMP_TIMEOUT_US,
+            left.as_micros() as u64,
         );
-        if !ready[0].input {
-            return Err(Unavailable::Timeout);
+        // Nothing ready: a signal or the time ran out; both are looked at
+        // above. An error on the socket shows in the read.
+        if !ready[0].input && !ready[0].hangup {
+            continue;
         }
         let n = match (&*nl).read(&mut buf) {
             Ok(n) => n,
@@ -86,28 +107,22 @@ fn dump(nl: &File, family: u8, seq: u32, out: &mut Vec<Socket>) -> Result<(), Un
     }
 }
 
-/// Whether a request socket's local address belongs to `listener`.
-fn serves(listener: &Socket, request: &Socket) -> bool {
-    if listener.port != request.port {
-        return false;
-    }
-    let unmapped = |a: IpAddr| match a {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(a, IpAddr::V4),
-        a => a,
-    };
-    listener.addr.is_unspecified() || unmapped(listener.addr) == unmapped(request.addr)
-}
-
 /// The owning process (pid, command name) of each socket inode in `wanted`
 /// that this process may see, and how many processes could not be looked
 /// at because their `/proc/<pid>/fd` is not readable.
-fn owners(wanted: &HashSet<u64>) -> (HashMap<u64, (u32, String)>, usize) {
+fn owners(
+    wanted: &HashSet<u64>,
+    stopped: &dyn Fn() -> bool,
+) -> (HashMap<u64, (u32, String)>, usize) {
     let mut found = HashMap::new();
     let mut unreadable = 0;
     let Ok(all) = procfs::process::all_processes() else {
         return (found, 0);
     };
     for p in all.flatten() {
+        if stopped() {
+            break;
+        }
         let fds = match p.fd() {
             Ok(fds) => fds,
             Err(procfs::ProcError::PermissionDenied(_)) => {
@@ -119,7 +134,9 @@ fn owners(wanted: &HashSet<u64>) -> (HashMap<u64, (u32, String)>, usize) {
         for fd in fds.flatten() {
             if let procfs::process::FDTarget::Socket(inode) = fd.target {
                 if wanted.contains(&inode) && !found.contains_key(&inode) {
-                    let comm = p.stat().map(|s| s.comm).unwrap_or_default();
+                    let comm = std::fs::read_to_string(format!("/proc/{}/comm", p.pid))
+                        .map(|c| c.trim_end_matches('\n').to_string())
+                        .unwrap_or_default();
                     found.insert(inode, (p.pid as u32, comm));
                 }
             }
@@ -134,25 +151,45 @@ fn owners(wanted: &HashSet<u64>) -> (HashMap<u64, (u32, String)>, usize) {
 /// Every listening TCP socket (IPv4 and IPv6) of this network namespace as
 /// a row, with its half-open handshakes, owner and process; and how many
 /// processes could not be looked at.
-pub fn rows() -> Result<(Vec<Row>, usize), Unavailable> {
+/// What `attach` needs of a listener: IPv6 ones take IPv4 too unless the
+/// kernel says they have `IPV6_V6ONLY`.
+fn local(l: &Socket) -> Local {
+    let stack = match (l.addr, l.v6only) {
+        (IpAddr::V4(_), _) => Stack::V4,
+        (IpAddr::V6(_), Some(true)) => Stack::V6,
+        (IpAddr::V6(_), _) => Stack::Dual,
+    };
+    Local {
+        addr: l.addr,
+        port: l.port,
+        stack,
+    }
+}
+
+/// Every listening TCP socket (IPv4 and IPv6) of this network namespace as
+/// a row, with its half-open handshakes, owner and process; and how many
+/// processes could not be looked at. Gives up early, with
+/// [`Unavailable::Stopped`], once `stopped` says so.
+pub fn rows(stopped: &dyn Fn() -> bool) -> Result<(Vec<Row>, usize), Unavailable> {
     let nl = File::from(sys::netlink_socket(NETLINK_SOCK_DIAG).map_err(Unavailable::Netlink)?);
     let mut sockets = Vec::new();
-    dump(&nl, AF_INET, 1, &mut sockets)?;
-    dump(&nl, AF_INET6, 2, &mut sockets)?;
+    dump(&nl, AF_INET, 1, &mut sockets, stopped)?;
+    dump(&nl, AF_INET6, 2, &mut sockets, stopped)?;
     let (listeners, requests): (Vec<Socket>, Vec<Socket>) =
         sockets.into_iter().partition(|s| s.state == TCP_LISTEN);
-    let mut half_open = vec![0u32; listeners.len()];
-    for r in requests.iter().filter(|r| r.state == TCP_SYN_RECV) {
-        // The exact address first, then a wildcard listener on the port.
-        let exact = listeners
+    let locals: Vec<Local> = listeners.iter().map(local).collect();
+    let half_open = attach::half_open_counts(
+        &locals,
+        requests
             .iter()
-            .position(|l| l.port == r.port && l.addr == r.addr);
-        if let Some(i) = exact.or_else(|| listeners.iter().position(|l| serves(l, r))) {
-            half_open[i] += 1;
-        }
-    }
+            .filter(|r| r.state == TCP_SYN_RECV)
+            .map(|r| (r.addr, r.port)),
+    );
     let wanted: HashSet<u64> = listeners.iter().map(|l| u64::from(l.inode)).collect();
-    let (owners, unreadable) = owners(&wanted);
+    let (owners, unreadable) = owners(&wanted, stopped);
+    if stopped() {
+        return Err(Unavailable::Stopped);
+    }
     let mut names: HashMap<u32, Option<String>> = HashMap::new();
     let rows = listeners
         .iter()
@@ -186,39 +223,34 @@ mod tests {
     use super::*;
     use std::net::{Ipv4Addr, Ipv6Addr, TcpListener};
 
-    fn sock(addr: IpAddr, port: u16, state: u8) -> Socket {
-        Socket {
-            state,
+    #[test]
+    fn an_ipv6_listener_is_dual_stack_unless_the_kernel_says_v6only() {
+        let l = |addr: IpAddr, v6only| Socket {
+            state: TCP_LISTEN,
             addr,
-            port,
+            port: 22,
             queue: 0,
             limit: 0,
             uid: 0,
             inode: 1,
             drops: None,
-        }
-    }
-
-    #[test]
-    fn half_open_requests_belong_to_the_listener_of_their_address() {
-        let any6 = sock(IpAddr::V6(Ipv6Addr::UNSPECIFIED), 80, TCP_LISTEN);
-        let lo = sock(IpAddr::V4(Ipv4Addr::LOCALHOST), 80, TCP_LISTEN);
-        let req = |a| sock(a, 80, TCP_SYN_RECV);
-        assert!(serves(&any6, &req(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)))));
-        assert!(serves(&lo, &req(IpAddr::V4(Ipv4Addr::LOCALHOST))));
-        assert!(serves(
-            &lo,
-            &req(IpAddr::V6(Ipv4Addr::LOCALHOST.to_ipv6_mapped()))
-        ));
-        assert!(!serves(&lo, &req(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)))));
-        assert!(!serves(&lo, &sock(IpAddr::V4(Ipv4Addr::LOCALHOST), 81, 3)));
+            v6only,
+        };
+        let any6 = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
+        assert_eq!(local(&l(any6, Some(true))).stack, Stack::V6);
+        assert_eq!(local(&l(any6, Some(false))).stack, Stack::Dual);
+        assert_eq!(local(&l(any6, None)).stack, Stack::Dual);
+        assert_eq!(
+            local(&l(IpAddr::V4(Ipv4Addr::UNSPECIFIED), None)).stack,
+            Stack::V4
+        );
     }
 
     #[test]
     fn a_listener_of_this_process_is_found_with_its_owner() {
         let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
         let port = l.local_addr().unwrap().port();
-        let (rows, _) = rows().expect("sock_diag works here");
+        let (rows, _) = rows(&|| false).expect("sock_diag works here");
         let r = rows
             .iter()
             .find(|r| r.port == port && r.addr == Some(IpAddr::V4(Ipv4Addr::LOCALHOST)))

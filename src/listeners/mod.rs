@@ -12,6 +12,7 @@
 //! unprivileged reader every socket and process by default. FreeBSD keeps
 //! no drop counter per listening socket: there the rows have no drops.
 
+pub mod attach;
 pub mod diag;
 pub mod pcb;
 pub mod table;
@@ -34,16 +35,19 @@ pub struct Listeners {
 
 impl Listeners {
     /// Reads the listening sockets now: the worst [`MAX_ROWS`] of them.
-    /// `Err` says in one line why they cannot be read here.
-    pub fn table(&mut self) -> Result<Table, String> {
-        let (mut rows, unreadable) = read()?;
+    /// `Err` says in one line why they cannot be read here. Reading gives
+    /// up early once `stopped` says the plugin is stopping.
+    pub fn table(&mut self, stopped: &dyn Fn() -> bool) -> Result<Table, String> {
+        let (mut rows, unreadable) = read(stopped)?;
         let now: HashMap<u64, u64> = rows.iter().filter_map(|r| Some((r.id, r.drops?))).collect();
         if let Some(before) = &self.previous {
             for r in &mut rows {
-                // A socket new since the previous call: all its drops are new.
-                r.new_drops = r
-                    .drops
-                    .map(|d| d.saturating_sub(*before.get(&r.id).unwrap_or(&0)));
+                // A socket new since the previous call: all its drops are
+                // new. The kernel's counter (sk_drops) is 32 bits and wraps.
+                r.new_drops = r.drops.map(|d| {
+                    let b = before.get(&r.id).copied().unwrap_or(0);
+                    u64::from((d as u32).wrapping_sub(b as u32))
+                });
             }
         }
         self.previous = Some(now);
@@ -52,16 +56,17 @@ impl Listeners {
 }
 
 #[cfg(target_os = "linux")]
-fn read() -> Result<(Vec<table::Row>, usize), String> {
-    linux::rows().map_err(|e| e.to_string())
+fn read(stopped: &dyn Fn() -> bool) -> Result<(Vec<table::Row>, usize), String> {
+    linux::rows(stopped).map_err(|e| e.to_string())
 }
 
+/// The FreeBSD reads are a few `sysctl` calls: nothing to give up early.
 #[cfg(target_os = "freebsd")]
-fn read() -> Result<(Vec<table::Row>, usize), String> {
+fn read(_stopped: &dyn Fn() -> bool) -> Result<(Vec<table::Row>, usize), String> {
     freebsd::rows().map_err(|e| e.to_string())
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
-fn read() -> Result<(Vec<table::Row>, usize), String> {
+fn read(_stopped: &dyn Fn() -> bool) -> Result<(Vec<table::Row>, usize), String> {
     Err("listing the listeners needs Linux's sock_diag or FreeBSD's net.inet.tcp.pcblist".into())
 }

@@ -59,7 +59,6 @@ mod tests {
             stack,
             port,
             qlen: 4,
-            incqlen: 1,
             qlimit: 3,
             uid,
             so,

@@ -383,6 +383,15 @@ pub fn json(t: &Table, update_every: u64, expires: u64) -> String {
     o
 }
 
+/// `s` with every control character (C0, DEL, C1) as `?`: a process may
+/// name itself with escape sequences or newlines, and the table is read on
+/// a terminal, often as root.
+fn visible(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
 /// The table as aligned text for a terminal, with a closing line that says
 /// how many listeners there are and what could not be seen.
 pub fn text(t: &Table) -> String {
@@ -408,9 +417,9 @@ pub fn text(t: &Table) -> String {
             r.fill().map_or_else(dash, |f| format!("{f}%")),
             opt(r.drops),
             opt(r.half_open.map(u64::from)),
-            r.user.clone().unwrap_or_else(|| r.uid.to_string()),
+            r.user.as_deref().map_or_else(|| r.uid.to_string(), visible),
             opt(r.pid.map(u64::from)),
-            r.process.clone().unwrap_or_else(dash),
+            r.process.as_deref().map_or_else(dash, visible),
         ]);
     }
     let mut width = [0usize; 9];

@@ -142,7 +142,8 @@ impl Log {
     }
 
     /// Whether messages go to the journal (its socket was found).
-    pub fn to_journal(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn to_journal(&self) -> bool {
         matches!(self.sink, Sink::Journal(_))
     }
 
@@ -159,7 +160,7 @@ impl Log {
         }
         let mut msg: Buf<MESSAGE> = Buf::new();
         for p in parts {
-            msg.push(p.as_bytes());
+            msg.push_str(p);
         }
         self.emit(level, msg.as_bytes());
     }
@@ -236,7 +237,7 @@ impl Log {
         if matches!(self.sink, Sink::Stderr) && self.format == Format::Plain {
             let mut out: Buf<LINE> = Buf::new();
             out.push(b"tcp_resets: ");
-            out.push(msg.as_bytes());
+            out.push_visible(msg.as_bytes());
             out.push(b"\n");
             write_stderr(out.as_bytes());
         } else {

@@ -40,6 +40,27 @@ impl<const N: usize> Buf<N> {
         self.push(s);
     }
 
+    /// As much of `s` as fits, cut at a character boundary: the buffer
+    /// never ends in half a UTF-8 character.
+    pub(super) fn push_str(&mut self, s: &str) {
+        let mut n = s.len().min(N - self.len);
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        self.push(&s.as_bytes()[..n]);
+    }
+
+    /// `s` with every control byte as `?`: one line, whatever it holds.
+    pub(super) fn push_visible(&mut self, s: &[u8]) {
+        for &b in s {
+            self.push(if b < 0x20 || b == 0x7f {
+                b"?"
+            } else {
+                std::slice::from_ref(&b)
+            });
+        }
+    }
+
     /// Whether `more` bytes still fit.
     pub(super) fn fits(&self, more: usize) -> bool {
         self.len + more <= N
@@ -159,14 +180,7 @@ pub(super) fn line<const N: usize>(
             out.push(b": ");
             out.push(level.name().as_bytes());
             out.push(b": ");
-            for &b in msg {
-                // One line, whatever the message holds.
-                out.push(if b < 0x20 || b == 0x7f {
-                    b"?"
-                } else {
-                    std::slice::from_ref(&b)
-                });
-            }
+            out.push_visible(msg);
         }
         Format::Logfmt => logfmt(out, level, msg, now),
         Format::Json => {
@@ -316,6 +330,19 @@ mod tests {
         line(&mut b, Format::Logfmt, Level::Error, long.as_bytes(), 0);
         let s = std::str::from_utf8(b.as_bytes()).unwrap();
         assert!(s.ends_with("\\u0001\"\n"), "{s}");
+    }
+
+    #[test]
+    fn a_cut_never_splits_a_character() {
+        let mut b: Buf<5> = Buf::new();
+        b.push_str("ab\u{e9}\u{e9}");
+        assert_eq!(b.as_bytes(), "ab\u{e9}".as_bytes());
+        let mut b: Buf<4> = Buf::new();
+        b.push_str("\u{1f600}x");
+        assert_eq!(b.as_bytes(), "\u{1f600}".as_bytes());
+        let mut b: Buf<3> = Buf::new();
+        b.push_str("\u{1f600}");
+        assert_eq!(b.as_bytes(), b"");
     }
 
     #[test]

@@ -18,9 +18,10 @@ pub(super) enum Sink {
     Memory(Vec<u8>),
 }
 
-/// The journal socket paths netdata's plugins try, in order, after
-/// `NETDATA_SYSTEMD_JOURNAL_PATH` (`nd_log_journal_direct_fd_find_and_open()`);
-/// the first two only under a non-empty `NETDATA_HOST_PREFIX`.
+/// The journal socket paths netdata's plugins try after
+/// `NETDATA_SYSTEMD_JOURNAL_PATH` (`nd_log_journal_direct_fd_find_and_open()`):
+/// both under a non-empty `NETDATA_HOST_PREFIX` first, then both as they
+/// are.
 pub(super) const JOURNAL_SOCKETS: [&str; 2] = [
     "/run/systemd/journal.netdata/socket",
     "/run/systemd/journal/socket",

@@ -256,7 +256,6 @@ fn listener(addr: IpAddr, stack: Stack, port: u16) -> Listener {
         stack,
         port,
         qlen: 0,
-        incqlen: 0,
         qlimit: 1,
         uid: 0,
         so: 1,

@@ -244,3 +244,14 @@ fn freebsd_text_footer() {
     );
     assert!(s.lines().nth(1).unwrap().starts_with("127.0.0.1:8080"));
 }
+
+#[test]
+fn text_shows_no_control_characters_of_names() {
+    let mut r = row(8080, 0, 3, Some(0));
+    r.process = Some("ev\u{1b}[31mil\nX".into());
+    r.user = Some("a\u{9b}b".into());
+    let s = text(&Table::worst_first(vec![r], MAX_ROWS, 0));
+    assert!(!s.contains('\u{1b}') && !s.contains('\u{9b}'), "{s:?}");
+    assert_eq!(s.lines().count(), 3, "{s}");
+    assert!(s.contains("ev?[31mil?X") && s.contains("a?b"), "{s}");
+}
