@@ -324,16 +324,27 @@ class Figures:
 
     def targets(self):
         """name -> (value, op, target) of every figure that has a target."""
+        return {name: (value, op, target) for name, (value, op, target, _) in self.target_specs().items()}
+
+    def target_specs(self):
+        """name -> (value, op, target, how the target is printed)."""
         return {
-            "cpu_bash": (self.cpu_ratio["bash"], ">=", 100),
-            "cpu_python": (self.cpu_ratio["python"], ">=", 20),
-            "whole_over_floor": (self.whole_over_floor, "<=", 1.10),
-            "procfs_over_ours": (self.procfs_over_ours, ">=", 5),
-            "syscalls": (self.syscalls["ours"], "<=", 4),
-            "allocs": (self.allocs["ours"], "==", 0),
-            "vmhwm_kib": (self.mem["ours"]["vmhwm"], "<=", 2048),
-            "size_kib": (self.size_kib, "<=", 600),
+            "cpu_bash": (self.cpu_ratio["bash"], ">=", 100, "%d×"),
+            "cpu_python": (self.cpu_ratio["python"], ">=", 20, "%d×"),
+            "whole_over_floor": (self.whole_over_floor, "<=", 1.10, "%.2f"),
+            "procfs_over_ours": (self.procfs_over_ours, ">=", 5, "%d×"),
+            "syscalls": (self.syscalls["ours"], "<=", 4, "%d"),
+            "allocs": (self.allocs["ours"], "==", 0, "%d"),
+            "vmhwm_kib": (self.mem["ours"]["vmhwm"], "<=", 2048, "%d KiB"),
+            "size_kib": (self.size_kib, "<=", 600, "%d KiB"),
         }
+
+    def target_text(self, name, scale=1, spec=None):
+        """The target of `name` as the reports print it (`≥ 100×`, `0`);
+        `scale` divides it, `spec` replaces its format."""
+        _, op, target, own = self.target_specs()[name]
+        sign = {">=": "≥ ", "<=": "≤ ", "==": ""}[op]
+        return sign + (spec or own) % (target / scale)
 
 
 class Variant:
@@ -393,9 +404,9 @@ def render_results(f):
     out = []
     w = out.append
 
-    def target_row(label, name, spec, unit, target_text):
+    def target_row(label, name, spec, unit):
         value, op, target = t[name]
-        w(table_row([label, fmt(value, spec, unit), target_text, verdict(value, op, target)]))
+        w(table_row([label, fmt(value, spec, unit), f.target_text(name), verdict(value, op, target)]))
 
     w("# tcp_resets: whole-process measurements")
     w("")
@@ -407,16 +418,16 @@ def render_results(f):
     w("")
     w("| measure | value | target | verdict |")
     w("|---|---:|---:|---|")
-    target_row("CPU per sample, bash peer / ours", "cpu_bash", "%.1f", "×", "≥ 100×")
-    target_row("CPU per sample, python peer / ours", "cpu_python", "%.1f", "×", "≥ 20×")
-    target_row("criterion: whole sample / bare-pread floor", "whole_over_floor", "%.3f", "", "≤ 1.10")
-    target_row("criterion: parse /proc/net/snmp, procfs / ours", "procfs_over_ours", "%.1f", "×", "≥ 5×")
+    target_row("CPU per sample, bash peer / ours", "cpu_bash", "%.1f", "×")
+    target_row("CPU per sample, python peer / ours", "cpu_python", "%.1f", "×")
+    target_row("criterion: whole sample / bare-pread floor", "whole_over_floor", "%.3f", "")
+    target_row("criterion: parse /proc/net/snmp, procfs / ours", "procfs_over_ours", "%.1f", "×")
     for p in ("bash", "python"):
         w(table_row(["instructions per sample, %s peer / ours" % p, fmt(f.ir_ratio[p], "%.1f", "×"), "–", "–"]))
-    target_row("syscalls per sample (ours)", "syscalls", "%.3f", "", "≤ 4")
-    target_row("heap allocations per sample (ours)", "allocs", "%.2f", "", "0")
-    target_row("peak RSS, VmHWM (ours)", "vmhwm_kib", "%d", " KiB", "≤ 2048 KiB")
-    target_row("stripped binary size", "size_kib", "%.1f", " KiB", "≤ 600 KiB")
+    target_row("syscalls per sample (ours)", "syscalls", "%.3f", "")
+    target_row("heap allocations per sample (ours)", "allocs", "%.2f", "")
+    target_row("peak RSS, VmHWM (ours)", "vmhwm_kib", "%d", " KiB")
+    target_row("stripped binary size", "size_kib", "%.1f", " KiB")
     w("")
     w("The peers send only the resets chart (3 dimensions); ours sends all four")
     w("charts (12 dimensions and the SYN-cookie variable) in every sample.")
@@ -597,18 +608,19 @@ def render_readme_table(f):
     judge = lambda name: verdict(*t[name], missed="missed")
     rows = [
         ["whole sample (read + parse + format + write) / bare `pread` of the same files (criterion)",
-         fmt(f.whole_over_floor, "%.2f"), "≤ 1.10", judge("whole_over_floor")],
+         fmt(f.whole_over_floor, "%.2f"), f.target_text("whole_over_floor"), judge("whole_over_floor")],
         ["parse `/proc/net/snmp`: `procfs` crate / ours (criterion)",
-         short_ratio(f.procfs_over_ours), "≥ 5×", judge("procfs_over_ours")],
+         short_ratio(f.procfs_over_ours), f.target_text("procfs_over_ours"), judge("procfs_over_ours")],
         ["heap allocations per sample (valgrind, differenced runs)",
-         short_number(f.allocs["ours"]), "0", judge("allocs")],
+         short_number(f.allocs["ours"]), f.target_text("allocs"), judge("allocs")],
         ["syscalls per sample (strace, differenced runs)",
-         short_number(f.syscalls["ours"]), "≤ 4", judge("syscalls")],
-        ["peak RSS (VmHWM)", fmt(divide(f.mem["ours"]["vmhwm"], 1024), "%.2f", " MiB"), "≤ 2 MiB",
-         judge("vmhwm_kib")],
-        ["stripped binary", fmt(f.size_kib, "%.0f", " KiB"), "≤ 600 KiB", judge("size_kib")],
-        ["CPU per sample, bash peer / ours", short_ratio(f.cpu_ratio["bash"]), "≥ 100×", judge("cpu_bash")],
-        ["CPU per sample, python peer / ours", short_ratio(f.cpu_ratio["python"]), "≥ 20×",
+         short_number(f.syscalls["ours"]), f.target_text("syscalls"), judge("syscalls")],
+        ["peak RSS (VmHWM)", fmt(divide(f.mem["ours"]["vmhwm"], 1024), "%.2f", " MiB"),
+         f.target_text("vmhwm_kib", scale=1024, spec="%d MiB"), judge("vmhwm_kib")],
+        ["stripped binary", fmt(f.size_kib, "%.0f", " KiB"), f.target_text("size_kib"), judge("size_kib")],
+        ["CPU per sample, bash peer / ours", short_ratio(f.cpu_ratio["bash"]), f.target_text("cpu_bash"),
+         judge("cpu_bash")],
+        ["CPU per sample, python peer / ours", short_ratio(f.cpu_ratio["python"]), f.target_text("cpu_python"),
          judge("cpu_python")],
         ["user-space instructions per sample, bash peer / ours (callgrind)",
          short_ratio(f.ir_ratio["bash"]), "", ""],

@@ -6,7 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${FUZZ_SECONDS:-60}
-for t in proc_table tcpstat sock_diag stdin pcblist; do
+# Every [[bin]] of fuzz/Cargo.toml; each has its seeds under seeds/<target>.
+targets=$(cargo +nightly fuzz list)
+[[ -n $targets ]] || { echo "fuzz: cargo fuzz list names no target" >&2; exit 1; }
+for t in $targets; do
+    [[ -d seeds/$t ]] || { echo "fuzz: no seeds/$t for the target $t" >&2; exit 1; }
     work=../target/fuzz-corpus/$t
     log=../target/fuzz-$t.log
     mkdir -p "$work"

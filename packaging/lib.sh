@@ -10,6 +10,15 @@
 #   freebsd_pkg_available          whether pkg(8) can be had (no side effect)
 #   freebsd_pkg_tool               the path of pkg(8), built on first use
 #   pkg8 ARGS...                   that pkg(8), told which FreeBSD to pretend
+#   find_one_src NAME              the one src/**/NAME (dies unless exactly one)
+#   zig_cc TARGET ARGS...          the cross-build's Zig cc for TARGET (dies when
+#                                  cross-build.sh has not installed it); on
+#                                  failure shows its errors and returns 1
+#   FREEBSD_PORT                   the port's directory
+#   port_var NAME                  the value of NAME= in the port's Makefile
+#   port_run_depends               DEP_NAME, DEP_VERSION, DEP_ORIGIN from its
+#                                  RUN_DEPENDS (dies unless one
+#                                  name>=version:origin)
 
 die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
 note() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
@@ -58,6 +67,31 @@ check_freebsd_elf() {
     note "$bin: FreeBSD x86-64 executable, needs only ${needed//$'\n'/ }"
 }
 
+# --- FreeBSD's headers, through the cross-build's Zig ------------------------
+
+find_one_src() {
+    local found
+    mapfile -t found < <(find src -name "$1" -type f | sort)
+    ((${#found[@]} == 1)) \
+        || die "want exactly one src/**/$1, found ${#found[@]}: ${found[*]:-none}"
+    printf '%s\n' "${found[0]}"
+}
+
+# Not -fsyntax-only: Zig 0.17.1's cc then fails on renaming the object file
+# it did not write.
+zig_cc() {
+    local target=$1 py=target/freebsd/venv/bin/python out
+    shift
+    if ! [[ -x $py ]] || ! "$py" -c 'import ziglang' 2>/dev/null; then
+        die "Zig not found in target/freebsd/venv: run packaging/freebsd/cross-build.sh first"
+    fi
+    if ! out=$(ZIG_GLOBAL_CACHE_DIR=$PWD/target/freebsd/zig-cache timeout 300 \
+        "$py" -m ziglang cc -target "$target" "$@" 2>&1); then
+        printf '%s\n' "$out" | grep -E 'error' >&2 || printf '%s\n' "$out" >&2
+        return 1
+    fi
+}
+
 # --- FreeBSD's pkg(8) --------------------------------------------------------
 
 # The FreeBSD release the packages are for (the cross-build's target).
@@ -95,4 +129,23 @@ freebsd_pkg_tool() {
 # the host's unless told), for at most PKG_TIMEOUT seconds (300).
 pkg8() {
     timeout "${PKG_TIMEOUT:-300}" "$PKG" -o ABI="$FREEBSD_ABI" -o OSVERSION="$FREEBSD_OSVERSION" "$@"
+}
+
+# --- The FreeBSD port ----------------------------------------------------------
+
+FREEBSD_PORT=packaging/freebsd/net-mgmt/netdata-plugin-tcp-resets
+
+# VAR= value lines of the port's Makefile (one line each there).
+port_var() {
+    sed -n "s/^$1=[[:space:]]*//p" "$FREEBSD_PORT/Makefile" | head -n 1
+}
+
+# One dependency, name>=version:origin.
+port_run_depends() {
+    local deps
+    deps=$(port_var RUN_DEPENDS)
+    [[ $deps =~ ^([a-z0-9_-]+)\>=([0-9][0-9A-Za-z._,]*):([a-z0-9-]+/[A-Za-z0-9_.+-]+)$ ]] \
+        || die "$FREEBSD_PORT/Makefile: RUN_DEPENDS '$deps' is not one name>=version:origin"
+    # shellcheck disable=SC2034 # read by the scripts that source this file
+    DEP_NAME=${BASH_REMATCH[1]} DEP_VERSION=${BASH_REMATCH[2]} DEP_ORIGIN=${BASH_REMATCH[3]}
 }

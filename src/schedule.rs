@@ -141,19 +141,24 @@ mod tests {
 
     const S: u64 = 1_000_000;
 
-    /// Runs the schedule against simulated clocks for `total` µs of
-    /// monotonic time, applying `jump(mono) -> wall offset change` and
-    /// returning (wall, mono) of every sample.
-    fn simulate(
-        interval: u64,
-        start_wall: u64,
-        total: u64,
-        jump: impl Fn(u64) -> i64,
-    ) -> Vec<(u64, u64)> {
+    /// What the schedule asked for in a simulated run: (wall, mono) of
+    /// every sample, mono of every keepalive.
+    struct Run {
+        samples: Vec<(u64, u64)>,
+        keepalives: Vec<u64>,
+    }
+
+    /// Runs the schedule as the loop does, against simulated clocks, for
+    /// `total` µs of monotonic time, applying `jump(mono) -> wall offset
+    /// change`.
+    fn simulate(interval: u64, start_wall: u64, total: u64, jump: impl Fn(u64) -> i64) -> Run {
         let mut s = Schedule::new(interval);
         let mut mono: u64 = 5 * S;
         let mut offset: i64 = start_wall as i64 - mono as i64;
-        let mut samples = Vec::new();
+        let mut run = Run {
+            samples: Vec::new(),
+            keepalives: Vec::new(),
+        };
         let mut waits = 0;
         while mono < 5 * S + total {
             offset += jump(mono);
@@ -161,25 +166,43 @@ mod tests {
             match s.next(wall, mono) {
                 Next::Sample => {
                     s.sampled(wall, mono);
-                    samples.push((wall, mono));
+                    run.samples.push((wall, mono));
                     waits = 0;
                     mono += 137; // the sample takes a little time
                 }
+                Next::Keepalive => {
+                    s.kept_alive(mono);
+                    run.keepalives.push(mono);
+                    waits = 0;
+                    mono += 11;
+                }
                 Next::Wait(w) => {
-                    assert!(w <= s.step_us(), "wait {w} longer than an interval");
+                    assert!(w > 0 && w <= s.step_us(), "wait {w}");
                     waits += 1;
                     assert!(waits < 4, "busy loop at mono {mono}");
                     mono += w;
                 }
-                Next::Keepalive => unreachable!("interval of at most a minute"),
             }
         }
-        samples
+        run
+    }
+
+    /// The (wall, mono) of the samples of a run at an interval of at most
+    /// a minute, which never asks for a keepalive.
+    fn samples_of(
+        interval: u64,
+        start_wall: u64,
+        total: u64,
+        jump: impl Fn(u64) -> i64,
+    ) -> Vec<(u64, u64)> {
+        let run = simulate(interval, start_wall, total, jump);
+        assert!(run.keepalives.is_empty(), "a keepalive at {interval} s");
+        run.samples
     }
 
     #[test]
     fn samples_fall_on_interval_boundaries_without_drift() {
-        let samples = simulate(2, 1_700_000_000 * S + 345_678, 3600 * S, |_| 0);
+        let samples = samples_of(2, 1_700_000_000 * S + 345_678, 3600 * S, |_| 0);
         for &(wall, _) in &samples[1..] {
             assert_eq!(wall % (2 * S), 0);
         }
@@ -188,7 +211,7 @@ mod tests {
 
     #[test]
     fn wall_clock_stepping_back_an_hour_neither_stalls_nor_bursts() {
-        let samples = simulate(1, 1_700_000_000 * S, 30 * S, |m| {
+        let samples = samples_of(1, 1_700_000_000 * S, 30 * S, |m| {
             if (10 * S..10 * S + 138).contains(&m.wrapping_sub(5 * S)) {
                 -3600 * S as i64
             } else {
@@ -204,7 +227,7 @@ mod tests {
 
     #[test]
     fn wall_clock_stepping_forward_an_hour_does_not_burst() {
-        let samples = simulate(1, 1_700_000_000 * S, 30 * S, |m| {
+        let samples = samples_of(1, 1_700_000_000 * S, 30 * S, |m| {
             if (10 * S + 500_000..10 * S + 500_138).contains(&m.wrapping_sub(5 * S)) {
                 3600 * S as i64
             } else {
@@ -227,33 +250,12 @@ mod tests {
         assert_eq!(s.sampled(130 * S, 7 * S), Some(7 * S - 1));
     }
 
-    /// Drives the schedule like the loop does for `total` µs; returns the
-    /// monotonic times of samples and of keepalives.
+    /// The monotonic times of samples and of keepalives of an undisturbed
+    /// run of `total` µs.
     fn outputs(interval: u64, total: u64) -> (Vec<u64>, Vec<u64>) {
-        let mut s = Schedule::new(interval);
-        let start_wall = 1_700_000_000 * S + 123_456;
-        let mut mono = 5 * S;
-        let (mut samples, mut keepalives) = (Vec::new(), Vec::new());
-        while mono < 5 * S + total {
-            let wall = start_wall + mono;
-            match s.next(wall, mono) {
-                Next::Sample => {
-                    s.sampled(wall, mono);
-                    samples.push(mono);
-                    mono += 137;
-                }
-                Next::Keepalive => {
-                    s.kept_alive(mono);
-                    keepalives.push(mono);
-                    mono += 11;
-                }
-                Next::Wait(w) => {
-                    assert!(w > 0 && w <= s.step_us(), "wait {w}");
-                    mono += w;
-                }
-            }
-        }
-        (samples, keepalives)
+        let run = simulate(interval, 1_700_000_000 * S + 123_456, total, |_| 0);
+        let samples = run.samples.iter().map(|&(_, mono)| mono).collect();
+        (samples, run.keepalives)
     }
 
     #[test]

@@ -10,17 +10,17 @@
 //! the skip into a failure (so CI must run the FreeBSD step,
 //! packaging/freebsd/cross-build.sh and build-pkg.sh, before `cargo test`).
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
+
+use common::{repo, skip, Need};
 
 const PORT: &str = "packaging/freebsd/net-mgmt/netdata-plugin-tcp-resets";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn read(rel: &str) -> String {
-    std::fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
+    std::fs::read_to_string(repo().join(rel)).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
 }
 
 /// `name-version` of every registry package of a Cargo.lock, in its order.
@@ -97,7 +97,7 @@ fn makefile_crates_matches_cargo_lock() {
 #[test]
 fn gen_crates_script_agrees_with_this_test() {
     let out = Command::new("bash")
-        .arg(root().join("packaging/freebsd/gen-crates.sh"))
+        .arg(repo().join("packaging/freebsd/gen-crates.sh"))
         .arg("--print")
         .output()
         .expect("cannot run bash");
@@ -162,7 +162,7 @@ fn port_version_and_metadata_match_the_crate() {
         "health.d/tcp_resets_troubleshooting.md",
         "README.md",
     ] {
-        assert!(root().join(src).is_file(), "{src} is missing");
+        assert!(repo().join(src).is_file(), "{src} is missing");
     }
     assert_eq!(
         make_var(&makefile, "PORTDOCS").as_deref(),
@@ -229,17 +229,17 @@ fn port_metadata_follows_the_porters_handbook() {
     }
 }
 
-/// Skips (returns false) when `what` is missing, or fails under
-/// REQUIRE_TOOLS=1.
+/// Whether `ok`; else skips the package check, saying `what` is missing,
+/// or fails under REQUIRE_TOOLS=1.
 fn have(ok: bool, what: &str, how: &str) -> bool {
-    if ok {
-        return true;
+    if !ok {
+        skip(
+            Need::Tools,
+            "freebsd_pkg_passes_pkg_own_checks",
+            &format!("{what} is missing ({how})"),
+        );
     }
-    if std::env::var("REQUIRE_TOOLS").as_deref() == Ok("1") {
-        panic!("{what} is missing and REQUIRE_TOOLS=1 ({how})");
-    }
-    eprintln!("SKIPPED: FreeBSD package check, because {what} is missing ({how})");
-    false
+    ok
 }
 
 fn on_path(tool: &str) -> bool {
@@ -253,7 +253,7 @@ fn pkg_tool_available() -> bool {
     Command::new("bash")
         .arg("-c")
         .arg(". packaging/lib.sh && freebsd_pkg_available")
-        .current_dir(root())
+        .current_dir(repo())
         .status()
         .map(|s| s.success())
         .unwrap_or(false)
@@ -261,7 +261,7 @@ fn pkg_tool_available() -> bool {
 
 #[test]
 fn freebsd_pkg_passes_pkg_own_checks() {
-    let pkg = root().join(format!(
+    let pkg = repo().join(format!(
         "target/freebsd/pkg/netdata-plugin-tcp-resets-{}.pkg",
         cargo_version()
     ));
@@ -287,7 +287,7 @@ fn freebsd_pkg_passes_pkg_own_checks() {
         return;
     }
     let out = Command::new("bash")
-        .arg(root().join("packaging/freebsd/test-pkg.sh"))
+        .arg(repo().join("packaging/freebsd/test-pkg.sh"))
         .arg(&pkg)
         .output()
         .expect("cannot run bash");

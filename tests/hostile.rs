@@ -281,14 +281,8 @@ fn runs_as_an_unprivileged_user_on_live_proc() {
     let out = nobody(&["--listeners", "--json"]);
     assert!(out.status.success(), "{}", out.stderr);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let row = v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r[0] == format!("127.0.0.1:{port}").as_str())
-        .expect("root's listener, seen by nobody")
-        .clone();
-    let col = |k: &str| row[v["columns"][k]["index"].as_u64().unwrap() as usize].clone();
+    // Root's listener, seen by nobody.
+    let col = common::listener_row(&v, port);
     assert_eq!(col("Limit"), 128);
     assert_eq!(col("Drops"), 0);
     assert_eq!(col("User"), "root");
@@ -348,13 +342,10 @@ fn sigterm_ends_a_write_blocked_on_a_stalled_reader() {
     // Nobody reads: after a few samples the pipe is full and the plugin
     // blocks in write.
     common::wait_until_blocked(&out);
-    let t = Instant::now();
-    g.signal(libc::SIGTERM);
-    let status = g
-        .wait_for(Duration::from_secs(2))
-        .expect("SIGTERM did not end a write blocked on a full pipe");
-    let took = t.elapsed();
-    assert_eq!(status.code(), Some(0));
-    assert!(took < Duration::from_millis(100), "{took:?}");
+    g.exits_0_within_100ms_of(
+        |g| g.signal(libc::SIGTERM),
+        Duration::from_secs(2),
+        "SIGTERM during a write blocked on a full pipe",
+    );
     drop(out);
 }

@@ -160,8 +160,10 @@ fn raised(status: &str) -> bool {
     status == "WARNING" || status == "CRITICAL"
 }
 
-/// The health file defines exactly [`ALARMS`], each with a summary.
-fn health_file_checked() -> Vec<AlarmDef> {
+/// The health file defines exactly [`ALARMS`], each with a summary (no
+/// agent needed: checked once, everywhere).
+#[test]
+fn health_file_defines_exactly_our_alarms() {
     let defs = health_file();
     let got: Vec<(&str, &str)> = defs
         .iter()
@@ -186,7 +188,6 @@ fn health_file_checked() -> Vec<AlarmDef> {
         variables("$netdata.uptime.uptime > 60 AND ${a.b} * ($1m_x < 5)"),
         ["netdata.uptime.uptime", "a.b", "1m_x"]
     );
-    defs
 }
 
 /// Netdata read our health file without an error. 1.x does not know
@@ -198,7 +199,7 @@ fn health_file_checked() -> Vec<AlarmDef> {
 /// ending in one of `expected`, and the streaming subsystem's own
 /// (`STREAM ...`, logged on whatever thread collected the data).
 fn check_health_log(nd: &Netdata, expected: &[String]) {
-    let defs = health_file_checked();
+    let defs = health_file();
     let file = nd.dir().join("stock-health/tcp_resets_plugin.conf");
     let known: Vec<String> = defs
         .iter()
@@ -316,7 +317,7 @@ fn is_restart_message(nd: &Netdata, pid: u32, l: &str) -> bool {
 /// The alarms API shows our summaries on 2.x; 1.x has no summary field.
 fn check_summaries(nd: &Netdata, host: Option<&str>) {
     let all = nd.alarms_retry(host);
-    for d in health_file_checked() {
+    for d in health_file() {
         let a = &all[&format!("{}.{}", d.on, d.name)];
         match nd.agent.flavor {
             Flavor::V1 => assert!(
@@ -343,7 +344,7 @@ fn check_summaries(nd: &Netdata, host: Option<&str>) {
 fn check_variables(nd: &Netdata, host: Option<&str>) {
     let mut unresolved = Vec::new();
     let mut checked = 0;
-    for d in health_file_checked() {
+    for d in health_file() {
         for v in &d.variables {
             let ok = nd.resolves(host, &d.on, v);
             checked += 1;
@@ -440,13 +441,7 @@ fn stays_quiet(nd: &Netdata, d: Duration, clear: &[&str], when: &str) {
         looks += 1;
         if let Some(a) = nd.alarms(None) {
             answers += 1;
-            let status = |name: &str| {
-                a.get(&format!("{}.{name}", chart_of(name)))
-                    .and_then(|x| x.get("status"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("MISSING")
-                    .to_string()
-            };
+            let status = |name: &str| status_in(&a, name);
             for (_, name) in ALARMS {
                 let s = status(name);
                 assert!(!raised(&s), "{}: {name} is {s} {when}", nd.who());
@@ -715,8 +710,7 @@ fn streaming(agent: &Agent) {
 /// for a listener with a backlog of 3 and ten connections it never
 /// accepts, and for an idle one, matches `ss -ltnm`.
 fn tcp_listeners(nd: &Netdata, flavor: Flavor) {
-    use std::net::{Ipv4Addr, SocketAddrV4, TcpListener};
-    use std::os::fd::AsFd;
+    use std::net::{Ipv4Addr, TcpListener};
     let who = nd.who();
     let info = nd.json_retry("/api/v1/info", "the agent's info");
     assert!(
@@ -734,13 +728,7 @@ fn tcp_listeners(nd: &Netdata, flavor: Flavor) {
         );
         return;
     }
-    let busy = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
-    common::sys::listen(busy.as_fd(), 3);
-    let busy_port = busy.local_addr().unwrap().port();
-    let to = SocketAddrV4::new(Ipv4Addr::LOCALHOST, busy_port);
-    let clients: Vec<_> = (0..10)
-        .map(|_| common::sys::connect_nonblocking(to))
-        .collect();
+    let (busy, clients, busy_port) = common::traffic::overflowing(3, 10);
     let idle = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let idle_port = idle.local_addr().unwrap().port();
     std::thread::sleep(Duration::from_millis(500));

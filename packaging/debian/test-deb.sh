@@ -22,14 +22,11 @@ command -v cargo-deb >/dev/null || fail "cargo-deb is not installed (cargo insta
 note "building the package"
 # cargo deb prints the package's path last; on failure its output (the
 # build's errors) is shown before the one-line reason.
-build_log=$(mktemp /tmp/test-deb-build.XXXXXX)
-if ! cargo deb >"$build_log" 2>&1; then
-    cat "$build_log" >&2
-    rm -f "$build_log"
+if ! build_log=$(cargo deb 2>&1); then
+    printf '%s\n' "$build_log" >&2
     fail "cargo deb failed (its output is above)"
 fi
-deb=$(grep -E '\.deb$' "$build_log" | tail -n 1 || true)
-rm -f "$build_log"
+deb=$(grep -E '\.deb$' <<<"$build_log" | tail -n 1 || true)
 [ -f "$deb" ] || fail "cargo deb produced no package"
 version=$(crate_version)
 case $(dpkg-deb -f "$deb" Version) in

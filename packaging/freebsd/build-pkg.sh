@@ -23,39 +23,31 @@ cd "$(dirname "$0")/../.."
 # shellcheck source=packaging/lib.sh
 . packaging/lib.sh
 
-PORT=packaging/freebsd/net-mgmt/netdata-plugin-tcp-resets
 PREFIX=/usr/local
 FREEBSD_BIN=${FREEBSD_BIN:-target/freebsd/x86_64-unknown-freebsd/release/tcp_resets}
 OUTDIR=target/freebsd/pkg
 
 # --- The port's metadata ---------------------------------------------------
-# VAR= value lines of the port's Makefile (one line each there).
-make_var() {
-    sed -n "s/^$1=[[:space:]]*//p" "$PORT/Makefile" | head -n 1
-}
-NAME=$(make_var PORTNAME)
-VERSION=$(make_var DISTVERSION)
-ORIGIN=$(make_var CATEGORIES | cut -d' ' -f1)/$NAME
-COMMENT=$(make_var COMMENT)
-MAINTAINER=$(make_var MAINTAINER)
-WWW=$(make_var WWW)
-LICENSE=$(make_var LICENSE)
-CATEGORIES=$(make_var CATEGORIES)
-RUN_DEPENDS=$(make_var RUN_DEPENDS)
-PORTDOCS=$(make_var PORTDOCS)
-for v in NAME VERSION COMMENT MAINTAINER WWW LICENSE CATEGORIES RUN_DEPENDS PORTDOCS; do
-    [[ -n ${!v} ]] || die "$PORT/Makefile sets no ${v/NAME/PORTNAME}"
+NAME=$(port_var PORTNAME)
+VERSION=$(port_var DISTVERSION)
+ORIGIN=$(port_var CATEGORIES | cut -d' ' -f1)/$NAME
+COMMENT=$(port_var COMMENT)
+MAINTAINER=$(port_var MAINTAINER)
+WWW=$(port_var WWW)
+LICENSE=$(port_var LICENSE)
+CATEGORIES=$(port_var CATEGORIES)
+PORTDOCS=$(port_var PORTDOCS)
+for v in NAME VERSION COMMENT MAINTAINER WWW LICENSE CATEGORIES PORTDOCS; do
+    [[ -n ${!v} ]] || die "$FREEBSD_PORT/Makefile sets no ${v/NAME/PORTNAME}"
 done
 CRATE_VERSION=$(crate_version)
 [[ $VERSION == "$CRATE_VERSION" ]] \
-    || die "$PORT/Makefile has DISTVERSION $VERSION, Cargo.toml has version $CRATE_VERSION"
-# One dependency, name>=version:origin; pkg records its name, origin and
-# version (the ports framework records the version it built against).
-[[ $RUN_DEPENDS =~ ^([a-z0-9_-]+)\>=([0-9][0-9A-Za-z._,]*):([a-z0-9-]+/[A-Za-z0-9_.+-]+)$ ]] \
-    || die "RUN_DEPENDS '$RUN_DEPENDS' is not one name>=version:origin"
-DEP_NAME=${BASH_REMATCH[1]} DEP_VERSION=${BASH_REMATCH[2]} DEP_ORIGIN=${BASH_REMATCH[3]}
+    || die "$FREEBSD_PORT/Makefile has DISTVERSION $VERSION, Cargo.toml has version $CRATE_VERSION"
+# pkg records the dependency's name, origin and version (the ports
+# framework records the version it built against).
+port_run_depends
 for f in pkg-descr pkg-message pkg-plist; do
-    [[ -f $PORT/$f ]] || die "$PORT/$f not found"
+    [[ -f $FREEBSD_PORT/$f ]] || die "$FREEBSD_PORT/$f not found"
 done
 
 if [[ -n ${SOURCE_DATE_EPOCH:-} ]]; then
@@ -95,7 +87,7 @@ done
     echo "@owner root"
     echo "@group wheel"
     {
-        grep -v -e '^[[:space:]]*$' -e '^@' "$PORT/pkg-plist"
+        grep -v -e '^[[:space:]]*$' -e '^@' "$FREEBSD_PORT/pkg-plist"
         for doc in $PORTDOCS; do echo "$DOCSDIR/$doc"; done
     } | sort
 } >"$PLIST"
@@ -136,8 +128,8 @@ json_list() {
     printf '  "options": { "DOCS": "on" }\n'
     printf '}\n'
 } >"$META/+MANIFEST"
-cp "$PORT/pkg-descr" "$META/+DESC"
-cp "$PORT/pkg-message" "$META/+DISPLAY"
+cp "$FREEBSD_PORT/pkg-descr" "$META/+DESC"
+cp "$FREEBSD_PORT/pkg-message" "$META/+DISPLAY"
 
 # --- pkg create ---------------------------------------------------------------
 mkdir -p "$OUTDIR"

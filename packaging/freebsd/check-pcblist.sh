@@ -50,25 +50,16 @@ cd "$(dirname "$0")/../.."
 # shellcheck source=packaging/lib.sh
 . packaging/lib.sh
 
-ZIG_PY=target/freebsd/venv/bin/python
-ZIG_CACHE=$PWD/target/freebsd/zig-cache
 ZIG_TARGETS=(x86_64-freebsd aarch64-freebsd)
 
 if (($# > 0)); then
     srcs=("$@")
 else
-    srcs=()
-    for f in pcblist.rs owners.rs; do
-        mapfile -t found < <(find src -name "$f" -type f | sort)
-        ((${#found[@]} == 1)) \
-            || die "want exactly one src/**/$f, found ${#found[@]}: ${found[*]:-none}"
-        srcs+=("${found[0]}")
-    done
+    pcblist=$(find_one_src pcblist.rs)
+    owners=$(find_one_src owners.rs)
+    srcs=("$pcblist" "$owners")
 fi
 for src in "${srcs[@]}"; do [[ -f $src ]] || die "$src not found"; done
-if ! [[ -x $ZIG_PY ]] || ! "$ZIG_PY" -c 'import ziglang' 2>/dev/null; then
-    die "Zig not found in target/freebsd/venv: run packaging/freebsd/cross-build.sh first"
-fi
 
 # The struct and the path prefix of a member, from its name's prefix.
 member_path() { # NAME -> "struct path"
@@ -172,8 +163,7 @@ fields=0 sizes=0 values=0
 } >"$c"
 
 # Compiling evaluates the static assertions; an unknown member or macro is
-# an error too. Not -fsyntax-only: Zig 0.17.1's cc then fails on renaming
-# the object file it did not write.
+# an error too.
 include=()
 headers="Zig's, FreeBSD 15"
 if [[ -n ${FREEBSD_INCLUDE:-} ]]; then
@@ -182,9 +172,7 @@ if [[ -n ${FREEBSD_INCLUDE:-} ]]; then
     headers="$FREEBSD_INCLUDE before Zig's"
 fi
 for t in "${ZIG_TARGETS[@]}"; do
-    if ! out=$(ZIG_GLOBAL_CACHE_DIR=$ZIG_CACHE timeout 300 "$ZIG_PY" -m ziglang cc \
-        -target "$t" -std=c11 "${include[@]}" -c -o "$work/pcblist_check.o" "$c" 2>&1); then
-        printf '%s\n' "$out" | grep -E 'error' >&2 || printf '%s\n' "$out" >&2
+    if ! zig_cc "$t" -std=c11 "${include[@]}" -c -o "$work/pcblist_check.o" "$c"; then
         die "${srcs[*]}: the layout disagrees with FreeBSD's headers for $t (above)"
     fi
 done

@@ -23,21 +23,9 @@ cd "$(dirname "$0")/../.."
 
 # The FreeBSD 14 index of tcps_progdrops: where the 13 and 14 layouts part.
 PROGDROPS_SINCE_14=16
-ZIG_PY=target/freebsd/venv/bin/python
-ZIG_CACHE=$PWD/target/freebsd/zig-cache
 
-if (($# > 0)); then
-    src=$1
-else
-    mapfile -t found < <(find src -name tcpstat.rs -type f | sort)
-    ((${#found[@]} == 1)) \
-        || die "want exactly one src/**/tcpstat.rs, found ${#found[@]}: ${found[*]:-none}"
-    src=${found[0]}
-fi
+src=${1:-$(find_one_src tcpstat.rs)}
 [[ -f $src ]] || die "$src not found"
-if ! [[ -x $ZIG_PY ]] || ! "$ZIG_PY" -c 'import ziglang' 2>/dev/null; then
-    die "Zig not found in target/freebsd/venv: run packaging/freebsd/cross-build.sh first"
-fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -82,11 +70,8 @@ total=$(grep -c '^[[:space:]]*pub const TCPS_' "$src" || true)
 } >"$c"
 
 # Compiling evaluates the static assertions; an unknown field is an error
-# too (offsetof of a missing member). Not -fsyntax-only: Zig 0.17.1's cc then
-# fails on renaming the object file it did not write.
-if ! out=$(ZIG_GLOBAL_CACHE_DIR=$ZIG_CACHE timeout 300 "$ZIG_PY" -m ziglang cc \
-    -target x86_64-freebsd -std=c11 -c -o "$work/tcpstat_check.o" "$c" 2>&1); then
-    printf '%s\n' "$out" | grep -E 'error' >&2 || printf '%s\n' "$out" >&2
+# too (offsetof of a missing member).
+if ! zig_cc x86_64-freebsd -std=c11 -c -o "$work/tcpstat_check.o" "$c"; then
     die "$src: struct tcpstat indices disagree with FreeBSD's netinet/tcp_var.h (above)"
 fi
 note "$n TCPS_ constants of $src match FreeBSD's struct tcpstat (Zig's FreeBSD headers, 14+ layout)"

@@ -25,7 +25,6 @@ cd "$(dirname "$0")/../.."
 # shellcheck source=packaging/lib.sh
 . packaging/lib.sh
 
-PORT=packaging/freebsd/net-mgmt/netdata-plugin-tcp-resets
 NAME=netdata-plugin-tcp-resets
 ORIGIN=net-mgmt/$NAME
 VERSION=$(crate_version)
@@ -44,11 +43,8 @@ PKG=$(freebsd_pkg_tool)
 note "pkg $("$PKG" -v) ($PKG) on $pkgfile"
 
 # What the port declares.
-make_var() { sed -n "s/^$1=[[:space:]]*//p" "$PORT/Makefile" | head -n 1; }
-COMMENT=$(make_var COMMENT)
-[[ $(make_var RUN_DEPENDS) =~ ^([a-z0-9_-]+)\>=([0-9][0-9A-Za-z._,]*):([a-z0-9-]+/[A-Za-z0-9_.+-]+)$ ]] \
-    || die "$PORT/Makefile: RUN_DEPENDS is not one name>=version:origin"
-DEP_NAME=${BASH_REMATCH[1]} DEP_VERSION=${BASH_REMATCH[2]} DEP_ORIGIN=${BASH_REMATCH[3]}
+COMMENT=$(port_var COMMENT)
+port_run_depends
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

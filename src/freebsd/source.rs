@@ -144,8 +144,8 @@ impl Source for FreeBsd {
 
     fn syncookies(&mut self, log: &mut Log) -> Option<i64> {
         let read = read_int(self.syncookies.as_deref()?);
-        self.cookies_watch
-            .note(log, condition(read.as_ref().map(|_| ()).map_err(|e| *e)));
+        self.cookies_watch.note(log, condition(read.map(|_| ())));
+        let cookies = read.ok().flatten();
         // Older releases have no syncookies_only: it then counts as off.
         let only = self
             .syncookies_only
@@ -153,9 +153,9 @@ impl Source for FreeBsd {
             .and_then(|m| read_int(m).ok().flatten());
         // FreeBSD 15 made both settings booleans and changed what
         // syncookies_only means (see tcpstat::CookieRule).
-        let width = only.or(read.ok().flatten()).map_or(4, |(_, n)| n);
+        let width = only.or(cookies).map_or(4, |(_, n)| n);
         tcpstat::syncookie_mode(
-            read.ok().flatten().map(|(v, _)| v),
+            cookies.map(|(v, _)| v),
             only.map(|(v, _)| v),
             tcpstat::CookieRule::for_width(width),
         )

@@ -148,9 +148,6 @@ fn owners(
     (found, unreadable)
 }
 
-/// Every listening TCP socket (IPv4 and IPv6) of this network namespace as
-/// a row, with its half-open handshakes, owner and process; and how many
-/// processes could not be looked at.
 /// What `attach` needs of a listener: IPv6 ones take IPv4 too unless the
 /// kernel says they have `IPV6_V6ONLY`.
 fn local(l: &Socket) -> Local {

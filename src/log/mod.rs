@@ -262,15 +262,7 @@ mod tests {
         Log {
             min,
             format,
-            sink: Sink::Memory(Vec::new()),
-            invocation: None,
-        }
-    }
-
-    fn out(l: &Log) -> String {
-        match &l.sink {
-            Sink::Memory(v) => String::from_utf8(v.clone()).unwrap(),
-            _ => unreachable!(),
+            ..Log::memory_for_tests()
         }
     }
 
@@ -313,7 +305,7 @@ mod tests {
         l.info(&["hidden"]);
         l.warning(&["hidden"]);
         l.error(&["shown"]);
-        assert_eq!(out(&l), "tcp_resets.plugin: error: shown\n");
+        assert_eq!(l.memory_text(), "tcp_resets.plugin: error: shown\n");
     }
 
     #[test]
@@ -328,7 +320,7 @@ mod tests {
     fn overlong_messages_are_cut_to_one_line() {
         let mut l = memory(Level::Info, Format::Plain);
         l.error(&[&"x".repeat(5000)]);
-        let s = out(&l);
+        let s = l.memory_text();
         assert_eq!(s.len(), "tcp_resets.plugin: error: ".len() + MESSAGE + 1);
         assert!(s.ends_with('\n'));
     }

@@ -90,7 +90,8 @@ impl Sink {
     /// stderr. Called once, at start-up: it may allocate.
     pub(super) fn from_env(get: impl Fn(&str) -> Option<String>) -> Sink {
         let method = get("NETDATA_LOG_METHOD");
-        let journal = match method.as_deref().map(str::trim) {
+        let method = method.as_deref().map(str::trim);
+        let journal = match method {
             Some("journal") => true,
             Some(_) => false,
             None => stderr_is_journal(get("JOURNAL_STREAM").as_deref()),
@@ -109,7 +110,7 @@ impl Sink {
                 .iter()
                 .find_map(|p| connect(Path::new(p)))
                 .map_or(Sink::Stderr, Sink::Journal)
-        } else if method.as_deref().map(str::trim) == Some("syslog") {
+        } else if method == Some("syslog") {
             connect(Path::new(DEV_LOG)).map_or(Sink::Stderr, |s| {
                 Sink::Syslog(s, facility(get("NETDATA_SYSLOG_FACILITY").as_deref()))
             })

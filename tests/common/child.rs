@@ -80,6 +80,24 @@ impl Guard {
         }
     }
 
+    /// Does `stop` to the child and asserts that it then exits with 0
+    /// within 100 ms (failing after at most `limit`); `what` names the case.
+    pub fn exits_0_within_100ms_of(
+        &mut self,
+        stop: impl FnOnce(&mut Guard),
+        limit: Duration,
+        what: &str,
+    ) {
+        let t = Instant::now();
+        stop(self);
+        let status = self
+            .wait_for(limit)
+            .unwrap_or_else(|| panic!("{what}: the plugin did not stop within {limit:?}"));
+        let took = t.elapsed();
+        assert_eq!(status.code(), Some(0), "{what}");
+        assert!(took < Duration::from_millis(100), "{what}: {took:?}");
+    }
+
     /// Whether the child is still running.
     pub fn running(&mut self) -> bool {
         self.0.try_wait().expect("try_wait").is_none()

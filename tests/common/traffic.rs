@@ -206,9 +206,8 @@ pub fn have_iptables() -> Result<(), String> {
 #[derive(Debug)]
 pub struct Flood {
     pub port: u16,
-    stop: Arc<AtomicBool>,
-    made: Arc<AtomicU64>,
-    thread: Option<JoinHandle<()>>,
+    // First, so that the thread is joined before the listener closes.
+    connecting: Repeating,
     _listener: OwnedFd,
     _held: Vec<TcpStream>,
     _rule: Option<IptablesRule>,
@@ -268,26 +267,15 @@ impl Flood {
         held: Vec<TcpStream>,
         rule: Option<IptablesRule>,
     ) -> Flood {
-        let stop = Arc::new(AtomicBool::new(false));
-        let made = Arc::new(AtomicU64::new(0));
-        let thread = {
-            let (stop, made) = (stop.clone(), made.clone());
-            std::thread::spawn(move || {
-                let to = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
-                while !stop.load(Ordering::Relaxed) {
-                    let batch: Vec<OwnedFd> =
-                        (0..BATCH).map(|_| sys::connect_nonblocking(to)).collect();
-                    made.fetch_add(batch.len() as u64, Ordering::Relaxed);
-                    std::thread::sleep(PAUSE);
-                    drop(batch);
-                }
-            })
-        };
+        let to = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
+        let connecting = Repeating::spawn(move || {
+            let batch: Vec<OwnedFd> = (0..BATCH).map(|_| sys::connect_nonblocking(to)).collect();
+            std::thread::sleep(PAUSE);
+            batch.len() as u64
+        });
         Flood {
             port,
-            stop,
-            made,
-            thread: Some(thread),
+            connecting,
             _listener: listener,
             _held: held,
             _rule: rule,
@@ -295,23 +283,24 @@ impl Flood {
     }
 
     /// Stops the connections; returns how many were opened.
-    pub fn stop(mut self) -> u64 {
-        self.halt();
-        self.made.load(Ordering::Relaxed)
-    }
-
-    fn halt(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+    pub fn stop(self) -> u64 {
+        self.connecting.stop()
     }
 }
 
-impl Drop for Flood {
-    fn drop(&mut self) {
-        self.halt();
-    }
+/// A listener on 127.0.0.1 with `backlog` that never accepts, and
+/// `connects` non-blocking connections to it (which overflow its queue).
+pub fn overflowing(backlog: i32, connects: usize) -> (TcpListener, Vec<OwnedFd>, u16) {
+    let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    sys::listen(l.as_fd(), backlog);
+    let port = l.local_addr().unwrap().port();
+    let to = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
+    let socks = (0..connects)
+        .map(|_| sys::connect_nonblocking(to))
+        .collect();
+    // Let the handshakes that can complete complete.
+    std::thread::sleep(Duration::from_millis(300));
+    (l, socks, port)
 }
 
 /// A listener on 127.0.0.1 with a listen backlog of 4 that never accepts.
@@ -364,9 +353,8 @@ pub fn syn_segment(src: u16, dst: u16, seq: u32) -> [u8; 20] {
 /// `tcp_invalid_ratelimit` and `tcp_challenge_ack_limit` allow.
 #[derive(Debug)]
 pub struct SynInjection {
-    stop: Arc<AtomicBool>,
-    sent: Arc<AtomicU64>,
-    thread: Option<JoinHandle<()>>,
+    // First, so that the thread is joined before the connection closes.
+    injecting: Repeating,
     _conn: (TcpStream, TcpStream),
 }
 
@@ -380,35 +368,62 @@ impl SynInjection {
             server.local_addr().unwrap().port(),
         );
         let raw = sys::raw_tcp_socket();
-        let stop = Arc::new(AtomicBool::new(false));
-        let sent = Arc::new(AtomicU64::new(0));
-        let thread = {
-            let (stop, sent) = (stop.clone(), sent.clone());
-            std::thread::spawn(move || {
-                let to = SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0);
-                let mut seq: u32 = 0x1234_5678;
-                while !stop.load(Ordering::Relaxed) {
-                    for _ in 0..100 {
-                        seq = seq.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                        sys::send_raw(raw.as_fd(), &syn_segment(src, dst, seq), to);
-                    }
-                    sent.fetch_add(100, Ordering::Relaxed);
-                    std::thread::sleep(Duration::from_millis(50));
-                }
-            })
-        };
+        let to = SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0);
+        let mut seq: u32 = 0x1234_5678;
+        let injecting = Repeating::spawn(move || {
+            for _ in 0..100 {
+                seq = seq.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                sys::send_raw(raw.as_fd(), &syn_segment(src, dst, seq), to);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+            100
+        });
         SynInjection {
-            stop,
-            sent,
-            thread: Some(thread),
+            injecting,
             _conn: (client, accepted),
         }
     }
 
     /// Stops injecting; returns how many SYNs were sent.
-    pub fn stop(mut self) -> u64 {
+    pub fn stop(self) -> u64 {
+        self.injecting.stop()
+    }
+}
+
+/// A thread running `round` over and over until stopped (by [`stop`] or
+/// on drop), adding up what each round returns.
+///
+/// [`stop`]: Repeating::stop
+#[derive(Debug)]
+struct Repeating {
+    stop: Arc<AtomicBool>,
+    total: Arc<AtomicU64>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Repeating {
+    fn spawn(mut round: impl FnMut() -> u64 + Send + 'static) -> Repeating {
+        let stop = Arc::new(AtomicBool::new(false));
+        let total = Arc::new(AtomicU64::new(0));
+        let thread = {
+            let (stop, total) = (stop.clone(), total.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    total.fetch_add(round(), Ordering::Relaxed);
+                }
+            })
+        };
+        Repeating {
+            stop,
+            total,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops the thread, waits for its round to end; returns the total.
+    fn stop(mut self) -> u64 {
         self.halt();
-        self.sent.load(Ordering::Relaxed)
+        self.total.load(Ordering::Relaxed)
     }
 
     fn halt(&mut self) {
@@ -419,7 +434,7 @@ impl SynInjection {
     }
 }
 
-impl Drop for SynInjection {
+impl Drop for Repeating {
     fn drop(&mut self) {
         self.halt();
     }

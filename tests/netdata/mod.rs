@@ -72,7 +72,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt::Write as _;
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -82,7 +82,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use crate::common::child::{self, Guard};
-use crate::common::{repo, skip, sys, Need, TempDir, BIN};
+use crate::common::{repo, skip, sys, traffic, Need, TempDir, BIN};
 
 /// Our alarms, by chart, as the health file defines them.
 pub const ALARMS: &[(&str, &str)] = &[
@@ -105,6 +105,16 @@ pub fn chart_of(name: &str) -> &'static str {
         .find(|(_, a)| *a == name)
         .unwrap_or_else(|| panic!("no alarm {name}"))
         .0
+}
+
+/// The status of our alarm `name` in an `/api/v1/alarms?all` answer
+/// ("CLEAR", "WARNING", ..., "MISSING" when it is not listed).
+pub fn status_in(alarms: &serde_json::Map<String, Value>, name: &str) -> String {
+    alarms
+        .get(&format!("{}.{name}", chart_of(name)))
+        .and_then(|a| a.get("status")?.as_str())
+        .unwrap_or("MISSING")
+        .to_string()
 }
 
 /// The charts and dimension ids the plugin defines on Linux (`bad_resets`
@@ -299,12 +309,6 @@ fn poll<T>(who: &str, what: &str, limit: Duration, mut f: impl FnMut() -> Option
     }
 }
 
-/// A port nobody listens on right now, in the caller's network namespace.
-pub fn free_port() -> u16 {
-    let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
-    l.local_addr().unwrap().port()
-}
-
 /// Seconds since the epoch.
 pub fn now() -> u64 {
     SystemTime::now()
@@ -398,7 +402,7 @@ impl Netdata {
             dir.join("stock-health/tcp_resets_plugin.conf"),
         )
         .unwrap();
-        let port = free_port();
+        let port = traffic::closed_port();
         let conf = match agent.flavor {
             Flavor::V1 => conf_v1(dir.path(), port, &cfg),
             Flavor::V2 => conf_v2(dir.path(), port, &cfg),
@@ -545,13 +549,7 @@ impl Netdata {
     /// The status of our alarm `name` ("CLEAR", "WARNING", ..., "MISSING"
     /// when it is not listed), or `None` when netdata does not answer.
     pub fn status(&self, host: Option<&str>, name: &str) -> Option<String> {
-        let a = self.alarms(host)?;
-        Some(
-            a.get(&format!("{}.{name}", chart_of(name)))
-                .and_then(|a| a.get("status")?.as_str())
-                .unwrap_or("MISSING")
-                .to_string(),
-        )
+        Some(status_in(&self.alarms(host)?, name))
     }
 
     /// Events per dimension of `chart` in `[after, before]` (seconds since
