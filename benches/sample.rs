@@ -17,10 +17,11 @@ use std::os::unix::fs::FileExt;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use procfs_core::FromBufRead;
-use tcp_resets::counters::Values;
-use tcp_resets::linux::proc_table::Table;
-use tcp_resets::linux::{Linux, NETSTAT, SNMP, TCPEXT_COUNTERS, TCP_COUNTERS};
+use tcp_resets::counters::{Section, Values};
 use tcp_resets::log::Log;
+use tcp_resets::platform::linux::proc_table::Table;
+use tcp_resets::platform::linux::{NETSTAT, SNMP};
+use tcp_resets::platform::{Host, Kernel};
 use tcp_resets::plugin::Plugin;
 
 fn floor(c: &mut Criterion) {
@@ -37,8 +38,8 @@ fn floor(c: &mut Criterion) {
 
 fn whole(c: &mut Criterion) {
     let mut log = Log::from_env(|_| None);
-    let (source, found) = Linux::open("", &mut log).expect("live /proc");
-    let mut plugin = Plugin::new(source, found, 1).unwrap();
+    let (source, found) = Host::open("", &mut log).expect("live /proc");
+    let mut plugin = Plugin::new(source, found, 1, &mut log).unwrap();
     let mut sink = File::create("/dev/null").unwrap();
     plugin.sample(None, &mut log);
     c.bench_function("sample/whole", |b| {
@@ -52,8 +53,8 @@ fn whole(c: &mut Criterion) {
 fn parse(c: &mut Criterion) {
     let snmp = std::fs::read(SNMP).unwrap();
     let netstat = std::fs::read(NETSTAT).unwrap();
-    let mut tcp = Table::new(b"Tcp:", TCP_COUNTERS);
-    let mut ext = Table::new(b"TcpExt:", TCPEXT_COUNTERS);
+    let mut tcp = Table::new(Section::Tcp);
+    let mut ext = Table::new(Section::TcpExt);
     let mut v = Values::default();
     c.bench_function("parse/ours_snmp", |b| {
         b.iter(|| black_box(tcp.read(black_box(&snmp), &mut v)))

@@ -10,7 +10,6 @@
 #   freebsd_pkg_available          whether pkg(8) can be had (no side effect)
 #   freebsd_pkg_tool               the path of pkg(8), built on first use
 #   pkg8 ARGS...                   that pkg(8), told which FreeBSD to pretend
-#   find_one_src NAME              the one src/**/NAME (dies unless exactly one)
 #   zig_cc TARGET ARGS...          the cross-build's Zig cc for TARGET (dies when
 #                                  cross-build.sh has not installed it); on
 #                                  failure shows its errors and returns 1
@@ -68,14 +67,6 @@ check_freebsd_elf() {
 }
 
 # --- FreeBSD's headers, through the cross-build's Zig ------------------------
-
-find_one_src() {
-    local found
-    mapfile -t found < <(find src -name "$1" -type f | sort)
-    ((${#found[@]} == 1)) \
-        || die "want exactly one src/**/$1, found ${#found[@]}: ${found[*]:-none}"
-    printf '%s\n' "${found[0]}"
-}
 
 # Not -fsyntax-only: Zig 0.17.1's cc then fails on renaming the object file
 # it did not write.

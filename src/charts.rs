@@ -26,30 +26,33 @@ pub const CHART_KINDS: usize = 4;
 
 /// A dimension and the counters it adds up.
 #[derive(Debug)]
-pub(crate) struct DimDef {
-    pub(crate) id: &'static str,
-    pub(crate) sources: &'static [Counter],
+pub struct DimDef {
+    pub id: &'static str,
+    pub sources: &'static [Counter],
 }
 
 /// A chart's fixed definition.
 #[derive(Debug)]
-pub(crate) struct ChartDef {
-    pub(crate) kind: ChartKind,
-    pub(crate) id: &'static str,
-    pub(crate) title: &'static str,
-    pub(crate) family: &'static str,
-    pub(crate) chart_type: &'static str,
-    pub(crate) priority: u64,
-    pub(crate) dims: &'static [DimDef],
+pub struct ChartDef {
+    pub kind: ChartKind,
+    pub id: &'static str,
+    /// What a message calls the chart ("the causes chart").
+    pub noun: &'static str,
+    pub title: &'static str,
+    pub family: &'static str,
+    pub chart_type: &'static str,
+    pub priority: u64,
+    pub dims: &'static [DimDef],
 }
 
 /// Units of every chart.
-pub(crate) const UNITS: &str = "events/s";
+pub const UNITS: &str = "events/s";
 
 /// Every chart the plugin can define, in output order.
-pub(crate) const CHARTS: [ChartDef; CHART_KINDS] = [
+pub const CHARTS: [ChartDef; CHART_KINDS] = [
     ChartDef {
         kind: ChartKind::Resets,
+        noun: "resets",
         id: "tcp_resets.resets",
         title: "TCP resets",
         family: "resets",
@@ -72,6 +75,7 @@ pub(crate) const CHARTS: [ChartDef; CHART_KINDS] = [
     },
     ChartDef {
         kind: ChartKind::Causes,
+        noun: "causes",
         id: "tcp_resets.causes",
         title: "TCP reset causes",
         family: "causes",
@@ -103,6 +107,7 @@ pub(crate) const CHARTS: [ChartDef; CHART_KINDS] = [
     },
     ChartDef {
         kind: ChartKind::Syncookies,
+        noun: "SYN-cookie",
         id: "tcp_resets.syncookies",
         title: "TCP SYN cookies and SYN queue drops",
         family: "syncookies",
@@ -129,6 +134,7 @@ pub(crate) const CHARTS: [ChartDef; CHART_KINDS] = [
     },
     ChartDef {
         kind: ChartKind::Spoofing,
+        noun: "spoofing",
         id: "tcp_resets.spoofing",
         title: "Possible blind reset attacks",
         family: "spoofing",
@@ -166,6 +172,8 @@ struct Dim {
 struct Chart {
     def: &'static ChartDef,
     dims: [Option<Dim>; MAX_DIMS],
+    /// Where its counters come from (the `module` word).
+    module: &'static str,
 }
 
 /// The charts defined on this host, fixed at start-up.
@@ -185,14 +193,36 @@ fn sum(values: &Values, set: CounterSet) -> Option<u64> {
     Some(total)
 }
 
+/// The charts and dimension ids a kernel can define: those with a counter
+/// for which `has` is true.
+pub fn defined_where(has: impl Fn(Counter) -> bool) -> Vec<(&'static str, Vec<&'static str>)> {
+    CHARTS
+        .iter()
+        .filter_map(|c| {
+            let dims: Vec<&str> = c
+                .dims
+                .iter()
+                .filter(|d| d.sources.iter().any(|&s| has(s)))
+                .map(|d| d.id)
+                .collect();
+            (!dims.is_empty()).then_some((c.id, dims))
+        })
+        .collect()
+}
+
 impl Charts {
     /// Defines every chart that has at least one dimension whose counters
-    /// are in `present`.
-    pub(crate) fn new(present: CounterSet, update_every: u64) -> Charts {
+    /// are in `present`; `module` names where a chart's counters come from
+    /// ([`Source::module`](crate::source::Source::module)).
+    pub(crate) fn new(
+        present: CounterSet,
+        update_every: u64,
+        module: &dyn Fn(CounterSet) -> &'static str,
+    ) -> Charts {
         let mut charts = [None; CHARTS.len()];
         for (slot, def) in charts.iter_mut().zip(CHARTS.iter()) {
             let mut dims = [None; MAX_DIMS];
-            let mut any = false;
+            let mut all = CounterSet::default();
             for (d, dim) in dims.iter_mut().zip(def.dims) {
                 let sources = CounterSet::of(dim.sources).intersection(present);
                 if !sources.is_empty() {
@@ -200,16 +230,44 @@ impl Charts {
                         id: dim.id,
                         sources,
                     });
-                    any = true;
+                    all = all.union(sources);
                 }
             }
-            if any {
-                *slot = Some(Chart { def, dims });
+            if !all.is_empty() {
+                *slot = Some(Chart {
+                    def,
+                    dims,
+                    module: module(all),
+                });
             }
         }
         Charts {
             charts,
             update_every,
+        }
+    }
+
+    /// The charts that `lost` counters would have defined beside
+    /// `present`, as a message names them: "causes and spoofing charts
+    /// are", "spoofing chart is".
+    pub(crate) fn lost(present: CounterSet, lost: CounterSet) -> String {
+        let defined = |set: CounterSet| {
+            move |def: &&ChartDef| {
+                def.dims
+                    .iter()
+                    .any(|d| !CounterSet::of(d.sources).intersection(set).is_empty())
+            }
+        };
+        let nouns: Vec<&str> = CHARTS
+            .iter()
+            .filter(defined(present.union(lost)))
+            .filter(|d| !defined(present)(d))
+            .map(|d| d.noun)
+            .collect();
+        match nouns.as_slice() {
+            [] => "no chart is".to_string(),
+            [one] => format!("{one} chart is"),
+            [init @ .., last] => format!("{} and {last} charts are", init.join(", ")),
         }
     }
 
@@ -220,12 +278,7 @@ impl Charts {
 
     /// Writes the CHART and DIMENSION lines of every defined chart, and the
     /// SYN-cookie variable when it is known.
-    pub(crate) fn define(
-        &self,
-        w: &mut Writer,
-        modules: &[&'static str; CHART_KINDS],
-        syncookies: Option<i64>,
-    ) {
+    pub(crate) fn define(&self, w: &mut Writer, syncookies: Option<i64>) {
         for chart in self.charts.iter().flatten() {
             let def = chart.def;
             w.chart(&writer::Chart {
@@ -238,7 +291,7 @@ impl Charts {
                 priority: def.priority,
                 update_every: self.update_every,
                 plugin: PLUGIN,
-                module: modules[def.kind as usize],
+                module: chart.module,
             });
             for dim in chart.dims.iter().flatten() {
                 w.incremental_dimension(dim.id);
@@ -274,105 +327,17 @@ impl Charts {
     /// The most bytes [`define`](Charts::define) followed by one
     /// [`sample`](Charts::sample) can take, found by formatting the largest
     /// possible values once (at start-up, where allocating is fine).
-    pub(crate) fn worst_case_len(&self, modules: &[&'static str; CHART_KINDS]) -> usize {
+    pub(crate) fn worst_case_len(&self) -> usize {
         let mut w = Writer::with_capacity(0);
         let mut all = Values::default();
         for c in Counter::ALL {
             all.set(c, Some(u64::MAX >> 1));
         }
-        self.define(&mut w, modules, Some(i64::MIN));
+        self.define(&mut w, Some(i64::MIN));
         self.sample(&mut w, &all, Some(u64::MAX), Some(i64::MIN));
         w.as_bytes().len()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn all() -> CounterSet {
-        CounterSet::of(&Counter::ALL)
-    }
-
-    const MODULES: [&str; CHART_KINDS] = ["net.inet.tcp.stats"; CHART_KINDS];
-
-    fn text(w: &Writer) -> &str {
-        std::str::from_utf8(w.as_bytes()).unwrap()
-    }
-
-    #[test]
-    fn chart_defs_fit_their_arrays() {
-        for def in &CHARTS {
-            assert!(def.dims.len() <= MAX_DIMS, "{}", def.id);
-        }
-    }
-
-    #[test]
-    fn dimension_with_no_counter_present_is_not_defined() {
-        let present = CounterSet::of(&[Counter::AttemptFails, Counter::EstabResets]);
-        let charts = Charts::new(present, 1);
-        assert!(charts.has(ChartKind::Resets));
-        assert!(!charts.has(ChartKind::Causes));
-        let mut w = Writer::with_capacity(0);
-        charts.define(&mut w, &MODULES, None);
-        let dims: Vec<&str> = text(&w)
-            .lines()
-            .filter_map(|l| l.strip_prefix("DIMENSION "))
-            .map(|l| l.split(' ').next().unwrap())
-            .collect();
-        assert_eq!(dims, ["AttemptFails", "EstabResets"]);
-    }
-
-    #[test]
-    fn sum_needs_every_present_counter() {
-        let present = CounterSet::of(&[Counter::ListenOverflows, Counter::TCPReqQFullDrop]);
-        let charts = Charts::new(present, 1);
-        let mut v = Values::default();
-        v.set(Counter::ListenOverflows, Some(3));
-        let mut w = Writer::with_capacity(256);
-        charts.sample(&mut w, &v, None, None);
-        // TCPReqQFullDrop is also the syncookies chart's syn_queue_drops.
-        assert_eq!(
-            std::str::from_utf8(w.as_bytes()).unwrap(),
-            "BEGIN tcp_resets.causes\nSET queue_full =\nEND\n\
-             BEGIN tcp_resets.syncookies\nSET syn_queue_drops =\nEND\n"
-        );
-        v.set(Counter::TCPReqQFullDrop, Some(4));
-        w.clear();
-        charts.sample(&mut w, &v, Some(1), None);
-        assert_eq!(
-            std::str::from_utf8(w.as_bytes()).unwrap(),
-            "BEGIN tcp_resets.causes 1\nSET queue_full = 7\nEND\n\
-             BEGIN tcp_resets.syncookies 1\nSET syn_queue_drops = 4\nEND\n"
-        );
-    }
-
-    #[test]
-    fn counter_appearing_later_does_not_join_a_sum() {
-        let charts = Charts::new(CounterSet::of(&[Counter::ListenOverflows]), 1);
-        let mut v = Values::default();
-        v.set(Counter::ListenOverflows, Some(3));
-        v.set(Counter::TCPReqQFullDrop, Some(100));
-        let mut w = Writer::with_capacity(256);
-        charts.sample(&mut w, &v, None, None);
-        assert!(std::str::from_utf8(w.as_bytes())
-            .unwrap()
-            .contains("SET queue_full = 3\n"));
-    }
-
-    #[test]
-    fn worst_case_fits_netdata_line_limit() {
-        let charts = Charts::new(all(), 86400);
-        let mut w = Writer::with_capacity(0);
-        let mut v = Values::default();
-        for c in Counter::ALL {
-            v.set(c, Some(u64::MAX));
-        }
-        charts.define(&mut w, &MODULES, Some(2));
-        charts.sample(&mut w, &v, Some(u64::MAX), Some(2));
-        for line in w.as_bytes().split(|&b| b == b'\n') {
-            assert!(line.len() < crate::writer::MAX_LINE);
-        }
-        assert!(w.as_bytes().len() <= charts.worst_case_len(&MODULES));
-    }
-}
+mod tests;

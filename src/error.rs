@@ -10,7 +10,8 @@ pub enum Error {
     /// A data source cannot be used at start-up: the plugin prints
     /// `DISABLE` and exits 1.
     Source {
-        path: &'static str,
+        /// The file, sysctl or setting.
+        what: &'static str,
         reason: &'static str,
         errno: Option<Errno>,
     },
@@ -28,9 +29,16 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Error::Source { .. } => {
-                write!(f, "{}", Cause(*self))?;
-                f.write_str("; the plugin disables itself")
+            Error::Source {
+                what,
+                reason,
+                errno,
+            } => {
+                write!(f, "{what}: {reason}")?;
+                if let Some(e) = errno {
+                    write!(f, ": {}", e.describe().as_str())?;
+                }
+                Ok(())
             }
             Error::BrokenPipe => f.write_str("netdata closed the output pipe"),
             Error::Output(e) => write!(f, "cannot write to stdout: {}", e.describe().as_str()),
@@ -42,38 +50,6 @@ impl fmt::Display for Error {
                 Ok(())
             }
         }
-    }
-}
-
-impl Error {
-    /// The message of a start-up error that does not stop the plugin: what
-    /// went wrong, without "the plugin disables itself" (what follows from
-    /// it is said by the caller).
-    pub fn without_consequence(self) -> String {
-        match self {
-            Error::Source { .. } => Cause(self).to_string(),
-            other => other.to_string(),
-        }
-    }
-}
-
-/// What went wrong with a source: `path: reason[: errno text]`.
-struct Cause(Error);
-
-impl fmt::Display for Cause {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Error::Source {
-            path,
-            reason,
-            errno,
-        } = self.0
-        {
-            write!(f, "{path}: {reason}")?;
-            if let Some(e) = errno {
-                write!(f, ": {}", e.describe().as_str())?;
-            }
-        }
-        Ok(())
     }
 }
 

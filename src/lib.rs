@@ -22,28 +22,37 @@
 //! ...
 //! ```
 //!
-//! The loop ([`plugin`]) reads each file with one `pread`, formats the whole
-//! sample into a buffer sized at start-up ([`writer`]) and sends it with one
-//! `write`: no allocation per sample. Parsing is pure (`&[u8]` in, counters
-//! out: [`linux::proc_table`], [`freebsd::tcpstat`]); the platform sources
-//! ([`source`]) only read bytes. `unsafe` lives in [`sys`] alone.
+//! The floor plan: what differs per kernel lives under [`platform`] (one
+//! folder per kernel, one interface, [`platform::Kernel`]); above it, the
+//! same on every kernel, are the counters ([`counters`]) and the charts made
+//! of them ([`charts`]), the protocol writer ([`writer`]), the schedule
+//! ([`schedule`]), the sampling loop ([`plugin`]), netdata's end of the
+//! pipes ([`stdio`]), the Functions ([`functions`]) and the listeners table
+//! ([`listeners`]).
+//!
+//! The loop reads each file with one `pread`, formats the whole sample into
+//! a buffer sized at start-up and sends it with one `write`: no allocation
+//! per sample. Decoding is pure (`&[u8]` in, values out); the sources only
+//! read bytes. `unsafe` lives in the libc wrappers ([`sys`] and each
+//! kernel's `sys.rs`) alone.
 
 /// The plugin's name as netdata knows it (its file name in `plugins.d`).
 pub const PLUGIN: &str = "tcp_resets.plugin";
 
+pub mod bytes;
 pub mod charts;
 pub mod cli;
+pub mod clock;
 pub mod counters;
 pub mod error;
-pub mod freebsd;
-pub mod function;
-pub mod input;
-pub mod linux;
+pub mod functions;
+pub mod json;
 pub mod listeners;
 pub mod log;
+pub mod platform;
 pub mod plugin;
 pub(crate) mod schedule;
 pub mod source;
+pub mod stdio;
 pub mod sys;
-pub mod wait;
 pub(crate) mod writer;

@@ -1,4 +1,4 @@
-//! `tcp_resets`: wires the command line, the platform's source, the loop
+//! `tcp_resets`: wires the command line, the kernel's counters, the loop
 //! and the exit codes together. Everything else lives in the library.
 
 use std::io::Write;
@@ -6,13 +6,14 @@ use std::os::fd::AsFd;
 use std::process::ExitCode;
 
 use tcp_resets::cli::{self, Command};
+use tcp_resets::clock;
 use tcp_resets::error::Error;
-use tcp_resets::function::Functions;
+use tcp_resets::functions::{Dispatcher, FUNCTIONS};
 use tcp_resets::listeners::{table, Listeners};
 use tcp_resets::log::Log;
+use tcp_resets::platform::{Host, Kernel};
 use tcp_resets::plugin::{self, Plugin};
-use tcp_resets::source::{Inventory, Source};
-use tcp_resets::wait::Waiter;
+use tcp_resets::stdio::Stdio;
 
 /// How the process ends.
 enum Exit {
@@ -20,6 +21,8 @@ enum Exit {
     Usage(String),
     /// An error from the plugin.
     Plugin(Error),
+    /// The plugin cannot run on this host: `DISABLE` was printed.
+    Disabled(Error),
     /// What was asked cannot be done here: one line, exit 1.
     Unavailable(String),
 }
@@ -36,30 +39,15 @@ fn print(text: &str) -> Result<(), Error> {
         .map_err(|e| tcp_resets::sys::Errno::of(&e).into())
 }
 
-#[cfg(target_os = "linux")]
-fn open(prefix: &str, log: &mut Log) -> Result<(impl Source, Inventory), Error> {
-    tcp_resets::linux::Linux::open(prefix, log)
-}
-
-#[cfg(target_os = "freebsd")]
-fn open(_prefix: &str, log: &mut Log) -> Result<(impl Source, Inventory), Error> {
-    tcp_resets::freebsd::FreeBsd::open(log)
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "freebsd")))]
-compile_error!("tcp_resets reads Linux's /proc or FreeBSD's sysctl; no other kernel is supported");
-
 /// `--listeners`: the table once, for a person (or `--json`, netdata's
 /// form); exit 1 with the reason where the listeners cannot be read.
 fn listeners(json: bool) -> Result<(), Exit> {
-    let table = Listeners::default()
-        .table(&|| false)
+    let listing = Host::listeners(&|| false)
         .map_err(|why| Exit::Unavailable(format!("cannot list the listeners: {why}")))?;
+    let table =
+        Listeners::default().table(listing.rows, listing.unreadable_processes, Host::LISTENERS);
     let text = if json {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        table::json(&table, 1, now) + "\n"
+        table::json(&table, 1, clock::now().wall_s()) + "\n"
     } else {
         table::text(&table)
     };
@@ -81,23 +69,21 @@ fn run(log: &mut Log) -> Result<(), Exit> {
         Command::Run(c) => c,
     };
     let prefix = env("NETDATA_HOST_PREFIX").unwrap_or_default();
-    let mut plugin = open(&prefix, log)
-        .and_then(|(source, found)| Plugin::new(source, found, config.update_every))
+    let mut plugin = Host::open(&prefix, log)
+        .and_then(|(source, found)| Plugin::new(source, found, config.update_every, log))
         .map_err(|e| {
             // Netdata does not restart a plugin that says DISABLE.
             let _ = print(plugin::DISABLE);
-            Exit::Plugin(e)
+            Exit::Disabled(e)
         })?;
-    let mut waiter =
-        Waiter::new(std::io::stdin().as_fd(), std::io::stdout().as_fd()).map_err(Exit::Plugin)?;
-    // The listeners come from Linux's sock_diag or FreeBSD's
-    // net.inet.tcp.pcblist: the function is offered on both.
-    let mut functions = Functions::default();
+    let mut stdio =
+        Stdio::new(std::io::stdin().as_fd(), std::io::stdout().as_fd()).map_err(Exit::Plugin)?;
+    let mut functions = Dispatcher::new(FUNCTIONS);
     plugin::run(
         &mut plugin,
         config.update_every,
         config.iterations,
-        &mut waiter,
+        &mut stdio,
         &mut functions,
         log,
     )
@@ -117,6 +103,10 @@ fn main() -> ExitCode {
         }
         Err(Exit::Unavailable(why)) => {
             log.error(&[&why]);
+            ExitCode::from(1)
+        }
+        Err(Exit::Disabled(e)) => {
+            log.error(&[&e.to_string(), "; the plugin disables itself"]);
             ExitCode::from(1)
         }
         Err(Exit::Plugin(e)) => {

@@ -1,15 +1,17 @@
 //! The sampling loop: read, format, write once, wait; nothing in it
 //! allocates.
 
-use crate::charts::{ChartKind, Charts, CHART_KINDS};
+use std::convert::Infallible;
+
+use crate::charts::{ChartKind, Charts};
+use crate::clock;
 use crate::counters::Values;
 use crate::error::Error;
-use crate::function::{Functions, Once};
-use crate::input::Event;
+use crate::functions::Dispatcher;
 use crate::log::Log;
-use crate::schedule::{self, Next, Schedule};
-use crate::source::{Inventory, Source};
-use crate::wait::{Stop, Waiter};
+use crate::schedule::{Next, Schedule};
+use crate::source::{Inventory, Lost, Source};
+use crate::stdio::{Halt, Stdio, Stop};
 use crate::writer::Writer;
 
 /// The line that tells netdata not to restart the plugin, written when it
@@ -26,7 +28,6 @@ pub const SETTING_REFRESH_S: u64 = 10;
 pub struct Plugin<S: Source> {
     source: S,
     syncookies: bool,
-    modules: [&'static str; CHART_KINDS],
     charts: Charts,
     writer: Writer,
     values: Values,
@@ -37,25 +38,37 @@ pub struct Plugin<S: Source> {
 }
 
 impl<S: Source> Plugin<S> {
-    /// Prepares the charts for what `source` found at start-up. Fails when
-    /// the resets chart would have no dimension (the caller then disables
-    /// the plugin).
-    pub fn new(source: S, found: Inventory, update_every: u64) -> Result<Plugin<S>, Error> {
-        let charts = Charts::new(found.present, update_every);
+    /// Prepares the charts for what `source` found at start-up, and says
+    /// (one warning each) what is not defined for what could not be opened.
+    /// Fails when the resets chart would have no dimension (the caller then
+    /// disables the plugin).
+    pub fn new(
+        source: S,
+        found: Inventory,
+        update_every: u64,
+        log: &mut Log,
+    ) -> Result<Plugin<S>, Error> {
+        let charts = Charts::new(found.present, update_every, &|c| source.module(c));
         if !charts.has(ChartKind::Resets) {
             return Err(Error::Source {
-                path: "the kernel's counters",
+                what: "the kernel's counters",
                 reason: "none of the resets chart's counters exist",
                 errno: None,
             });
         }
-        let capacity = charts.worst_case_len(&found.modules) * 2;
+        for m in &found.missing {
+            let lost = match m.lost {
+                Lost::Counters(c) => format!("the {} not defined", Charts::lost(found.present, c)),
+                Lost::SyncookiesVariable => "the tcp_syncookies variable is not sent".to_string(),
+            };
+            log.warning(&[&m.cause, "; ", &lost]);
+        }
+        let capacity = charts.worst_case_len();
         Ok(Plugin {
             source,
             // The variable lives on the SYN-cookie chart: without it, the
             // setting is never read.
             syncookies: found.syncookies && charts.has(ChartKind::Syncookies),
-            modules: found.modules,
             charts,
             writer: Writer::with_capacity(capacity),
             values: Values::default(),
@@ -82,7 +95,7 @@ impl<S: Source> Plugin<S> {
             None
         };
         if self.samples == 0 {
-            self.charts.define(&mut self.writer, &self.modules, setting);
+            self.charts.define(&mut self.writer, setting);
         }
         self.values.clear();
         self.source.sample(&mut self.values, log);
@@ -93,112 +106,49 @@ impl<S: Source> Plugin<S> {
     }
 }
 
-/// Answers what netdata asked on stdin since the last look: function
-/// calls (a call whose caller went away in the meantime gets 499),
-/// malformed requests (400 when they name a transaction, else only
-/// logged). Each answer is written whole, between samples.
-fn serve(
-    waiter: &mut Waiter,
-    functions: &mut Functions,
-    update_every: u64,
-    log: &mut Log,
-) -> Result<Option<Stop>, Error> {
-    let events = waiter.take_events();
-    let waiter: &Waiter = waiter;
-    let stopped = || waiter.signalled();
-    let cancelled = |tx: &str| {
-        events
-            .iter()
-            .any(|(_, e)| matches!(e, Event::Cancel(c) if c == tx))
-    };
-    for (arrived, event) in &events {
-        // A stop wins over answering what is still queued.
-        if stopped() {
-            return Ok(Some(Stop::Signal));
-        }
-        let answer = match event {
-            Event::Call(call) if cancelled(&call.tx) => {
-                Functions::error(&call.tx, 499, "the caller went away")
-            }
-            Event::Call(call) => functions.answer(call, *arrived, update_every, log, &stopped),
-            Event::Malformed { tx, why } => {
-                functions.log_once(
-                    Once::Malformed,
-                    log,
-                    &["netdata sent ", why, " on stdin; ignored (said once)"],
-                );
-                tx.as_deref()
-                    .and_then(|tx| Functions::error(tx, 400, &format!("malformed call: {why}")))
-            }
-            Event::Oversized => {
-                functions.log_once(
-                    Once::Oversized,
-                    log,
-                    &["a line of more than 16 KiB arrived on stdin; dropped (said once)"],
-                );
-                None
-            }
-            Event::Cancel(_) | Event::Quit => None,
-        };
-        if let Some(bytes) = answer {
-            if let Some(stop) = waiter.write(&bytes)? {
-                return Ok(Some(stop));
-            }
-        }
-    }
-    Ok(None)
-}
-
-/// Runs the loop until a reason to stop: registers the functions, then
+/// Runs the loop until a reason to stop: registers the Functions, then
 /// samples on the schedule, each written with one write, a keepalive line
-/// when the schedule asks, and answers to function calls in between.
+/// when the schedule asks, and answers to Function calls in between.
 pub fn run<S: Source>(
     plugin: &mut Plugin<S>,
     update_every: u64,
     iterations: Option<u64>,
-    waiter: &mut Waiter,
-    functions: &mut Functions,
+    stdio: &mut Stdio,
+    functions: &mut Dispatcher,
     log: &mut Log,
 ) -> Result<Stop, Error> {
-    if let Some(stop) = waiter.write(crate::function::registration().as_bytes())? {
-        return Ok(stop);
-    }
-    let mut schedule = Schedule::new(update_every);
-    let mut written: u64 = 0;
-    loop {
-        if waiter.signalled() {
-            return Ok(Stop::Signal);
-        }
-        if waiter.has_events() {
-            if let Some(stop) = serve(waiter, functions, update_every, log)? {
-                return Ok(stop);
+    let mut until_halted = || -> Result<Infallible, Halt> {
+        stdio.write(functions.registration().as_bytes())?;
+        let mut schedule = Schedule::new(update_every);
+        let mut written: u64 = 0;
+        loop {
+            stdio.check_signal()?;
+            if stdio.has_events() {
+                functions.serve(stdio, update_every, log)?;
             }
-        }
-        let (wall, mono) = schedule::clocks();
-        match schedule.next(wall, mono) {
-            Next::Wait(us) => {
-                if let Some(stop) = waiter.wait(us) {
-                    return Ok(stop);
+            let now = clock::now();
+            let (wall, mono) = (now.wall_us, now.mono_us);
+            match schedule.next(wall, mono) {
+                Next::Wait(us) => stdio.sleep(us)?,
+                Next::Keepalive => {
+                    stdio.write(b"\n")?;
+                    schedule.kept_alive(mono);
                 }
-            }
-            Next::Keepalive => {
-                if let Some(stop) = waiter.write(b"\n")? {
-                    return Ok(stop);
-                }
-                schedule.kept_alive(mono);
-            }
-            Next::Sample => {
-                let since = schedule.sampled(wall, mono);
-                let bytes = plugin.sample(since, log);
-                if let Some(stop) = waiter.write(bytes)? {
-                    return Ok(stop);
-                }
-                written += 1;
-                if Some(written) == iterations {
-                    return Ok(Stop::Iterations);
+                Next::Sample => {
+                    let since = schedule.sampled(wall, mono);
+                    stdio.write(plugin.sample(since, log))?;
+                    written += 1;
+                    if Some(written) == iterations {
+                        return Err(Stop::Iterations.into());
+                    }
                 }
             }
         }
+    };
+    match until_halted() {
+        Ok(never) => match never {},
+        Err(Halt::Stop(stop)) => Ok(stop),
+        Err(Halt::Error(e)) => Err(e),
     }
 }
 
@@ -222,16 +172,20 @@ mod tests {
             self.setting_reads += 1;
             Some(1)
         }
+
+        fn module(&self, _counters: CounterSet) -> &'static str {
+            "m"
+        }
     }
 
     fn reads_in(seconds: u64, update_every: u64, present: &[Counter]) -> u64 {
         let found = Inventory {
             present: CounterSet::of(present),
             syncookies: true,
-            modules: ["m"; CHART_KINDS],
+            missing: Vec::new(),
         };
-        let mut p = Plugin::new(Counted::default(), found, update_every).unwrap();
         let mut log = Log::memory_for_tests();
+        let mut p = Plugin::new(Counted::default(), found, update_every, &mut log).unwrap();
         for _ in 0..seconds / update_every {
             p.sample(Some(1), &mut log);
         }

@@ -14,20 +14,6 @@
 //! The schedule is pure: it is given both clocks' readings and answers what
 //! to do next, so tests drive it with made-up clocks.
 
-use std::sync::OnceLock;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
-
-/// The wall clock (µs since the Unix epoch) and the monotonic clock (µs
-/// since the first call), read now. Both come from the vDSO: no syscall.
-pub fn clocks() -> (u64, u64) {
-    static START: OnceLock<Instant> = OnceLock::new();
-    let start = *START.get_or_init(Instant::now);
-    let wall = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as u64);
-    (wall, start.elapsed().as_micros() as u64)
-}
-
 /// With an interval longer than this, an empty line is written this often.
 pub const KEEPALIVE_US: u64 = 60_000_000;
 

@@ -1,9 +1,8 @@
 //! The contract between the loop and a platform's kernel counters: the
 //! [`Source`] trait, what a source knows at start-up ([`Inventory`]), and
-//! the one way a source reports trouble ([`Watch`]): once when a condition
-//! starts, once when it ends, never on every sample.
+//! the one way a source reports trouble ([`TroubleLog`]): once when a
+//! condition starts, once when it ends, never on every sample.
 
-use crate::charts::CHART_KINDS;
 use crate::counters::{Counter, CounterSet, Values};
 use crate::log::Log;
 use crate::sys::Errno;
@@ -21,19 +20,41 @@ pub trait Source {
     /// Reads the SYN-cookie setting on Linux's scale: 0 off, 1 when a SYN
     /// queue overflows, 2 always. `None` when it cannot be read.
     fn syncookies(&mut self, log: &mut Log) -> Option<i64>;
+
+    /// Where `counters` come from, as the `module` word of a chart's
+    /// definition names it (`proc_net_snmp`, `net.inet.tcp.stats`).
+    fn module(&self, counters: CounterSet) -> &'static str;
 }
 
 /// What a source found when it was opened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Inventory {
     /// The counters that exist on this host; they decide which charts and
     /// dimensions are defined.
     pub present: CounterSet,
     /// Whether the SYN-cookie setting can be read at all.
     pub syncookies: bool,
-    /// The `module` word of each chart's definition, by
-    /// [`ChartKind`](crate::charts::ChartKind).
-    pub modules: [&'static str; CHART_KINDS],
+    /// What could not be opened, in the order found; the plugin runs
+    /// without it and says what that costs (one warning each).
+    pub missing: Vec<Missing>,
+}
+
+/// Something a source could not open at start-up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Missing {
+    /// What went wrong, naming the file or sysctl.
+    pub cause: String,
+    /// What is lost because of it.
+    pub lost: Lost,
+}
+
+/// What a [`Missing`] costs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lost {
+    /// These counters, and the charts made of nothing else.
+    Counters(CounterSet),
+    /// The `tcp_syncookies` chart variable.
+    SyncookiesVariable,
 }
 
 /// Why a source gave no values this tick.
@@ -58,16 +79,17 @@ pub struct Condition {
 
 /// Logs a source's condition when it changes, never on every sample.
 #[derive(Clone, Copy, Debug)]
-pub struct Watch {
-    path: &'static str,
+pub struct TroubleLog {
+    /// The file or sysctl, for messages.
+    name: &'static str,
     last: Condition,
 }
 
-impl Watch {
-    /// A source named `path`, assumed in good condition.
-    pub fn new(path: &'static str) -> Watch {
-        Watch {
-            path,
+impl TroubleLog {
+    /// A source named `name`, assumed in good condition.
+    pub fn new(name: &'static str) -> TroubleLog {
+        TroubleLog {
+            name,
             last: Condition::default(),
         }
     }
@@ -84,7 +106,7 @@ impl Watch {
                 Some(Trouble::Unreadable(e)) => {
                     let why = e.describe();
                     log.error(&[
-                        self.path,
+                        self.name,
                         ": cannot read: ",
                         why.as_str(),
                         "; values left empty until it recovers",
@@ -92,18 +114,18 @@ impl Watch {
                 }
                 Some(Trouble::Broken(why)) => {
                     log.error(&[
-                        self.path,
+                        self.name,
                         ": ",
                         why,
                         "; values left empty until it recovers",
                     ]);
                 }
-                None => log.info(&[self.path, ": readable again; values resume"]),
+                None => log.info(&[self.name, ": readable again; values resume"]),
             }
         }
         for c in now.bad.minus(self.last.bad).iter() {
             log.error(&[
-                self.path,
+                self.name,
                 ": the value of ",
                 Counter::name(c),
                 " is not a counter; left empty until it is",
@@ -111,7 +133,7 @@ impl Watch {
         }
         if now.cut && !self.last.cut {
             log.warning(&[
-                self.path,
+                self.name,
                 ": larger than the buffer sized at start-up; its last line is ignored",
             ]);
         }
@@ -148,7 +170,7 @@ mod tests {
     #[test]
     fn broken_unreadable_broken_is_logged_at_every_change() {
         let lines = logged(|log| {
-            let mut w = Watch::new("/proc/sys/net/ipv4/tcp_syncookies");
+            let mut w = TroubleLog::new("/proc/sys/net/ipv4/tcp_syncookies");
             for c in [
                 broken("the setting is not a number"),
                 broken("the setting is not a number"),
@@ -179,7 +201,7 @@ mod tests {
             ..Condition::default()
         };
         let lines = logged(|log| {
-            let mut w = Watch::new("snmp");
+            let mut w = TroubleLog::new("snmp");
             w.note(log, bad(&[Counter::OutRsts]));
             w.note(log, bad(&[Counter::OutRsts, Counter::AttemptFails]));
             w.note(log, bad(&[Counter::AttemptFails]));
@@ -202,7 +224,7 @@ mod tests {
             ..Condition::default()
         };
         let lines = logged(|log| {
-            let mut w = Watch::new("netstat");
+            let mut w = TroubleLog::new("netstat");
             for _ in 0..3 {
                 w.note(log, cut);
             }

@@ -1,26 +1,24 @@
-//! The only module that talks to libc directly.
+//! The libc calls every kernel shares; each kernel's own are in its
+//! folder (`platform/linux/sys.rs`, `platform/freebsd/sys.rs`). Nothing else
+//! talks to libc.
 //!
 //! Each function is a thin wrapper for a call the standard library does not
-//! offer (or offers only with an allocation): opening and `stat`ing a path
-//! given as a prebuilt C string, `fstatfs`, `ppoll`, `sigaction`,
-//! `strerror_r` and FreeBSD's `sysctl`, which the sampling loop uses and
-//! which allocate nothing; and, for the listeners table only (on demand),
-//! a netlink socket and `getpwuid_r`, which may allocate. Descriptors are
-//! `OwnedFd`/`BorrowedFd`; reading, writing and `fstat` go through `std`.
+//! offer (or offers only with an allocation): `ppoll`, `sigaction` and
+//! `strerror_r`, which the sampling loop uses and which allocate nothing;
+//! and, for the listeners table only (on demand), `getpwuid_r`, which may
+//! allocate. Descriptors are `OwnedFd`/`BorrowedFd`; reading, writing and
+//! `fstat` go through `std`.
 #![allow(unsafe_code)]
 
-#[cfg(any(target_os = "linux", target_os = "freebsd"))]
 use std::ffi::CStr;
 use std::os::fd::{AsRawFd, BorrowedFd};
-#[cfg(target_os = "linux")]
-use std::os::fd::{FromRawFd, OwnedFd};
 
 /// An `errno` value as returned by a failed call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Errno(pub i32);
 
 impl Errno {
-    fn last() -> Errno {
+    pub(crate) fn last() -> Errno {
         Errno(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
     }
 
@@ -87,63 +85,6 @@ impl std::fmt::Debug for ErrnoText {
     }
 }
 
-/// Opens `path` read-only with close-on-exec. The path is a C string built
-/// once at start-up, so (unlike `File::open`) no call allocates, whatever
-/// its length.
-#[cfg(target_os = "linux")]
-pub(crate) fn open_read(path: &CStr) -> Result<OwnedFd, Errno> {
-    loop {
-        // SAFETY: `path` is a valid NUL-terminated string for the duration
-        // of the call; open does not retain the pointer.
-        let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
-        if fd >= 0 {
-            // SAFETY: `fd` was just returned by open and nothing else owns it.
-            return Ok(unsafe { OwnedFd::from_raw_fd(fd) });
-        }
-        let e = Errno::last();
-        if e != Errno::INTR {
-            return Err(e);
-        }
-    }
-}
-
-/// The identity of a file: device and inode.
-#[cfg(target_os = "linux")]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct FileId {
-    pub dev: u64,
-    pub ino: u64,
-}
-
-#[cfg(target_os = "linux")]
-/// `stat` of a prebuilt C-string path, reduced to the file's identity.
-pub(crate) fn stat_id(path: &CStr) -> Result<FileId, Errno> {
-    // SAFETY: an all-zero `stat` is a valid value of this plain C struct.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: `path` is NUL-terminated and `st` writable for the call.
-    if unsafe { libc::stat(path.as_ptr(), &mut st) } != 0 {
-        return Err(Errno::last());
-    }
-    Ok(FileId {
-        dev: st.st_dev as u64,
-        ino: st.st_ino as u64,
-    })
-}
-
-/// Whether `fd` lives on a procfs mount, whose files can be neither deleted
-/// nor replaced, so that an open descriptor stays current for ever.
-#[cfg(target_os = "linux")]
-pub(crate) fn is_procfs(fd: BorrowedFd<'_>) -> bool {
-    const PROC_SUPER_MAGIC: i64 = 0x9fa0;
-    // SAFETY: an all-zero `statfs` is a valid value of this plain C struct.
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `st` is a valid, writable `statfs` for the duration of the call.
-    if unsafe { libc::fstatfs(fd.as_raw_fd(), &mut st) } != 0 {
-        return false;
-    }
-    st.f_type as i64 == PROC_SUPER_MAGIC
-}
-
 /// Clears `SA_RESTART` from the handler installed for `sig`, so that the
 /// signal interrupts blocking system calls (they fail with `EINTR`) instead
 /// of restarting them.
@@ -164,7 +105,7 @@ pub(crate) fn interrupt_restarts(sig: libc::c_int) -> Result<(), Errno> {
     Ok(())
 }
 
-/// Readiness reported by [`wait`] for one watched descriptor.
+/// Readiness reported by [`poll`] for one watched descriptor.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Ready {
     /// Data (or EOF) can be read.
@@ -173,9 +114,9 @@ pub(crate) struct Ready {
     pub hangup: bool,
 }
 
-/// What [`wait`] watches on one descriptor.
+/// What [`poll`] watches on one descriptor.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Watched<'a> {
+pub(crate) struct PollFd<'a> {
     pub fd: BorrowedFd<'a>,
     /// Watch for input too; otherwise only for errors and hang-ups.
     pub input: bool,
@@ -184,7 +125,7 @@ pub(crate) struct Watched<'a> {
 /// Waits up to `timeout_us` microseconds with one `ppoll` for input (or an
 /// error) on any of `fds` (`None` entries are not watched). Returns early on
 /// a signal.
-pub(crate) fn wait<const N: usize>(fds: [Option<Watched<'_>>; N], timeout_us: u64) -> [Ready; N] {
+pub(crate) fn poll<const N: usize>(fds: [Option<PollFd<'_>>; N], timeout_us: u64) -> [Ready; N] {
     let mut pfd = [libc::pollfd {
         fd: -1,
         events: 0,
@@ -215,29 +156,9 @@ pub(crate) fn wait<const N: usize>(fds: [Option<Watched<'_>>; N], timeout_us: u6
     out
 }
 
-/// A netlink socket of `protocol` (`NETLINK_SOCK_DIAG`, ...), close-on-exec.
-/// Unconnected, it sends to the kernel.
-#[cfg(target_os = "linux")]
-pub(crate) fn netlink_socket(protocol: libc::c_int) -> Result<OwnedFd, Errno> {
-    // SAFETY: socket takes no pointers.
-    let fd = unsafe {
-        libc::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
-            protocol,
-        )
-    };
-    if fd < 0 {
-        return Err(Errno::last());
-    }
-    // SAFETY: `fd` was just returned by socket and nothing else owns it.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
 /// The name of the user with id `uid`, as the system's user database
 /// (NSS on Linux, nsswitch on FreeBSD) knows it; `None` for an unknown
 /// uid. Allocates: on demand only.
-#[cfg(any(target_os = "linux", target_os = "freebsd"))]
 pub(crate) fn user_name(uid: u32) -> Option<String> {
     let mut buf = vec![0u8; 4096];
     loop {
@@ -264,52 +185,6 @@ pub(crate) fn user_name(uid: u32) -> Option<String> {
         let name = unsafe { CStr::from_ptr(pw.pw_name) };
         return Some(name.to_string_lossy().into_owned());
     }
-}
-
-/// One `sysctl` read of `mib` into `buf`; returns the bytes the kernel
-/// wrote.
-#[cfg(target_os = "freebsd")]
-pub(crate) fn sysctl_read(mib: &[libc::c_int], buf: &mut [u8]) -> Result<usize, Errno> {
-    let mut len: libc::size_t = buf.len();
-    // SAFETY: `mib` points to `mib.len()` valid ints, `buf` to `len`
-    // writable bytes and `len` to a valid size_t, all outliving the call;
-    // no new value is set (null, 0).
-    let r = unsafe {
-        libc::sysctl(
-            mib.as_ptr(),
-            mib.len() as libc::c_uint,
-            buf.as_mut_ptr().cast(),
-            &mut len,
-            std::ptr::null(),
-            0,
-        )
-    };
-    if r != 0 {
-        return Err(Errno::last());
-    }
-    Ok(len.min(buf.len()))
-}
-
-/// The size in bytes of the value behind `mib`.
-#[cfg(target_os = "freebsd")]
-pub(crate) fn sysctl_size(mib: &[libc::c_int]) -> Result<usize, Errno> {
-    let mut len: libc::size_t = 0;
-    // SAFETY: a null output buffer asks only for the size, written to the
-    // valid `len`; `mib` points to `mib.len()` valid ints.
-    let r = unsafe {
-        libc::sysctl(
-            mib.as_ptr(),
-            mib.len() as libc::c_uint,
-            std::ptr::null_mut(),
-            &mut len,
-            std::ptr::null(),
-            0,
-        )
-    };
-    if r != 0 {
-        return Err(Errno::last());
-    }
-    Ok(len)
 }
 
 #[cfg(test)]

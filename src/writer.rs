@@ -1,11 +1,11 @@
 //! The netdata external-plugin protocol writer.
 //!
-//! Like `itoa::Buffer`, a [`Writer`] owns a buffer sized once at start-up;
-//! each sample clears it, formats every line into it (numbers through
-//! `itoa`) and the caller sends it with one `write`. The buffer is sized
-//! for the largest sample the charts can produce (`Charts::worst_case_len`),
-//! so it never grows after start-up; the zero-allocation tests check that
-//! its capacity stays the same.
+//! A [`Writer`] owns a buffer sized once at start-up for the largest
+//! output the charts can produce (`Charts::worst_case_len`: the chart
+//! definitions and one sample, every value at its widest); each sample
+//! clears it, formats every line into it (numbers through `itoa`) and the
+//! caller sends it with one `write`. It never grows after start-up; the
+//! zero-allocation tests check that its capacity stays the same.
 
 /// `DISABLE`: netdata stops the plugin and does not restart it.
 pub(crate) const DISABLE: &str = "DISABLE\n";
@@ -53,6 +53,12 @@ impl Writer {
     /// The bytes formatted since the last [`clear`](Writer::clear).
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf
+    }
+
+    /// The bytes formatted, as text (for the tests).
+    #[cfg(test)]
+    pub(crate) fn text(&self) -> &str {
+        std::str::from_utf8(&self.buf).unwrap()
     }
 
     /// How many bytes the buffer holds without growing.
@@ -166,15 +172,11 @@ pub fn to_netdata(v: u64) -> u64 {
 mod tests {
     use super::*;
 
-    fn text(w: &Writer) -> &str {
-        std::str::from_utf8(w.as_bytes()).unwrap()
-    }
-
     #[test]
     fn set_without_value_leaves_the_dimension_empty() {
         let mut w = Writer::with_capacity(64);
         w.set("OutRsts", None);
-        assert_eq!(text(&w), "SET OutRsts =\n");
+        assert_eq!(w.text(), "SET OutRsts =\n");
     }
 
     #[test]
@@ -184,7 +186,7 @@ mod tests {
         assert_eq!(to_netdata(u64::MAX), i64::MAX as u64);
         let mut w = Writer::with_capacity(64);
         w.set("OutRsts", Some((1 << 63) + 5));
-        assert_eq!(text(&w), "SET OutRsts = 5\n");
+        assert_eq!(w.text(), "SET OutRsts = 5\n");
     }
 
     #[test]
@@ -193,7 +195,7 @@ mod tests {
         w.begin("tcp_resets.resets", None);
         w.begin("tcp_resets.resets", Some(1_000_123));
         assert_eq!(
-            text(&w),
+            w.text(),
             "BEGIN tcp_resets.resets\nBEGIN tcp_resets.resets 1000123\n"
         );
     }
@@ -214,7 +216,7 @@ mod tests {
             module: "proc_net_snmp",
         });
         assert_eq!(
-            text(&w),
+            w.text(),
             "CHART tcp_resets.resets '' 'TCP resets' 'events/s' 'resets' 'tcp_resets.resets' line 1000 1 '' 'tcp_resets.plugin' 'proc_net_snmp'\n"
         );
     }
@@ -223,6 +225,6 @@ mod tests {
     fn variable_is_chart_scoped_and_signed() {
         let mut w = Writer::with_capacity(64);
         w.chart_variable("tcp_syncookies", -1);
-        assert_eq!(text(&w), "VARIABLE CHART tcp_syncookies = -1\n");
+        assert_eq!(w.text(), "VARIABLE CHART tcp_syncookies = -1\n");
     }
 }

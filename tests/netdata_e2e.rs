@@ -134,6 +134,18 @@ fn panic_text(e: &Box<dyn std::any::Any + Send>) -> String {
 // ---------------------------------------------------------------------------
 // Checks shared by the scenarios
 
+/// The contract's list of charts is the one the counter and chart tables
+/// define on Linux: a chart or dimension added to the code fails here
+/// until the contract (and with it what the agents are checked for) says
+/// so too.
+#[test]
+fn linux_charts_are_those_the_code_defines() {
+    let derived = tcp_resets::charts::defined_where(|c| c.linux().is_some());
+    let contract: Vec<(&str, Vec<&str>)> =
+        LINUX_CHARTS.iter().map(|(c, d)| (*c, d.to_vec())).collect();
+    assert_eq!(derived, contract);
+}
+
 /// Whether a charts answer has the plugin's four charts with exactly the
 /// dimension ids it defines on Linux.
 fn has_linux_charts(charts: &Value) -> bool {

@@ -6,13 +6,12 @@ mod common;
 
 use procfs_core::FromBufRead;
 use proptest::prelude::*;
-use tcp_resets::counters::{Counter, Values};
-use tcp_resets::linux::proc_table::{parse_setting, Status, Table};
-use tcp_resets::linux::{TCPEXT_COUNTERS, TCP_COUNTERS};
+use tcp_resets::counters::{Counter, Section, Values};
+use tcp_resets::platform::linux::proc_table::{parse_setting, Status, Table};
 
 fn ours(text: &[u8]) -> Values {
     let mut v = Values::default();
-    let mut t = Table::new(b"Tcp:", TCP_COUNTERS);
+    let mut t = Table::new(Section::Tcp);
     assert_eq!(t.read(text, &mut v).status, Status::Ok);
     v
 }
@@ -51,8 +50,8 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
         let mut v = Values::default();
-        Table::new(b"Tcp:", TCP_COUNTERS).read(&bytes, &mut v);
-        Table::new(b"TcpExt:", TCPEXT_COUNTERS).read(&bytes, &mut v);
+        Table::new(Section::Tcp).read(&bytes, &mut v);
+        Table::new(Section::TcpExt).read(&bytes, &mut v);
         let _ = parse_setting(&bytes);
     }
 
@@ -65,7 +64,7 @@ proptest! {
     ) {
         let text = format!("Tcp:{seps}{}\nTcp:{seps}{}\n", header.join(" "), values.join(" "));
         let mut v = Values::default();
-        let o = Table::new(b"Tcp:", TCP_COUNTERS).read(text.as_bytes(), &mut v);
+        let o = Table::new(Section::Tcp).read(text.as_bytes(), &mut v);
         // Whatever comes out is either absent or the number a word of the
         // line spells (the standard library's parser as the oracle: "01"
         // is 1, as the fuzz target has it).

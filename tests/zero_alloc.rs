@@ -7,8 +7,8 @@ mod common;
 use std::fs::File;
 use std::io::Write;
 
-use tcp_resets::linux::Linux;
 use tcp_resets::log::Log;
+use tcp_resets::platform::{Host, Kernel};
 use tcp_resets::plugin::Plugin;
 
 use common::sys::Counting;
@@ -30,8 +30,8 @@ fn drive(prefix: &str, between: impl FnMut(u64)) -> u64 {
 
 fn drive_n(prefix: &str, samples: u64, mut between: impl FnMut(u64)) -> u64 {
     let mut log = Log::from_env(|_| None);
-    let (source, found) = Linux::open(prefix, &mut log).expect("open the source");
-    let mut plugin = Plugin::new(source, found, 1).expect("charts");
+    let (source, found) = Host::open(prefix, &mut log).expect("open the source");
+    let mut plugin = Plugin::new(source, found, 1, &mut log).expect("charts");
     let mut sink = File::create("/dev/null").expect("open /dev/null");
     let first = plugin.sample(None, &mut log).to_vec();
     assert!(first.starts_with(b"CHART tcp_resets.resets "));

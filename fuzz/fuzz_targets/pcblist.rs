@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tcp_resets::freebsd::pcblist::{
-    decode, half_open_counts, min_record_len, DecodeError, SIZEOF_XINPGEN,
+use tcp_resets::platform::freebsd::pcblist::{
+    decode, half_open_counts, MIN_RECORD_LEN, DecodeError, SIZEOF_XINPGEN,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -21,10 +21,10 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     // Records read were whole and did not overlap: a wanted one is at least
-    // min_record_len() bytes, a rejected one longer than an xinpgen.
+    // MIN_RECORD_LEN bytes, a rejected one longer than an xinpgen.
     let read = list.listeners.len() + list.half_open.len();
     assert!(
-        SIZEOF_XINPGEN + read * min_record_len() + list.rejected * (SIZEOF_XINPGEN + 1)
+        SIZEOF_XINPGEN + read * MIN_RECORD_LEN + list.rejected * (SIZEOF_XINPGEN + 1)
             <= data.len()
     );
     assert_eq!(list.rejected == 0, list.rejected_len.is_none());

@@ -4,9 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tcp_resets::counters::{Counter, Values};
-use tcp_resets::linux::proc_table::{parse_setting, words, Table};
-use tcp_resets::linux::{TCPEXT_COUNTERS, TCP_COUNTERS};
+use tcp_resets::counters::{Counter, Section, Values};
+use tcp_resets::platform::linux::proc_table::{parse_setting, words, Table};
 
 /// Whether some word of the input reads as `v` for the standard library's
 /// parser (the oracle).
@@ -21,8 +20,8 @@ fn appears(data: &[u8], v: u64) -> bool {
 
 fuzz_target!(|data: &[u8]| {
     let mut values = Values::default();
-    let mut tcp = Table::new(b"Tcp:", TCP_COUNTERS);
-    let mut ext = Table::new(b"TcpExt:", TCPEXT_COUNTERS);
+    let mut tcp = Table::new(Section::Tcp);
+    let mut ext = Table::new(Section::TcpExt);
     tcp.read(data, &mut values);
     ext.read(data, &mut values);
     for c in Counter::ALL {

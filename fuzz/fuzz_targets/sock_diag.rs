@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tcp_resets::listeners::diag::decode;
+use tcp_resets::platform::linux::sock_diag::decode;
 
 /// `struct nlmsghdr` and `struct inet_diag_msg`.
 const SMALLEST_SOCKET_MESSAGE: usize = 16 + 72;

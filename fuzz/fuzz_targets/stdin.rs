@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tcp_resets::input::{Event, Input};
+use tcp_resets::functions::protocol::{Event, Input};
 
 fn events(data: &[u8], chunk: usize) -> Vec<Event> {
     let mut input = Input::new();

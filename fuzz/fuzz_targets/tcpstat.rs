@@ -5,20 +5,18 @@
 
 use libfuzzer_sys::fuzz_target;
 use tcp_resets::counters::{Counter, Values};
-use tcp_resets::freebsd::tcpstat::{decode, field, present, setting, Layout, MAPPING};
+use tcp_resets::platform::freebsd::tcpstat::{decode, field, present, setting, Layout, Mapping};
 
 fuzz_target!(|data: &[u8]| {
     for layout in [Layout::Before14, Layout::Since14] {
+        let m = Mapping::new(layout);
         let mut values = Values::default();
-        decode(data, layout, &mut values);
-        let p = present(data.len(), layout);
-        for &(counter, fields) in MAPPING {
+        decode(data, &m, &mut values);
+        let p = present(data.len(), &m);
+        for counter in Counter::ALL {
             assert_eq!(values.get(counter).is_some(), p.contains(counter));
             if values.get(counter).is_some() {
-                assert!(fields
-                    .iter()
-                    .filter_map(|&f| layout.index(f))
-                    .all(|i| (i + 1) * 8 <= data.len()));
+                assert!(m.of(counter).all(|i| (i + 1) * 8 <= data.len()));
             }
         }
         assert_eq!(values.get(Counter::OutRsts), None);

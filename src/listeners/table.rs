@@ -5,6 +5,8 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
+use crate::json::{self, Cell, Column};
+
 /// One listening socket.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Row {
@@ -37,6 +39,21 @@ impl Row {
         (self.limit > 0).then(|| u64::from(self.queue) * 100 / u64::from(self.limit))
     }
 
+    /// A listener of root's on 127.0.0.1:`port`, for the tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(port: u16, queue: u32, limit: u32, drops: Option<u64>) -> Row {
+        Row {
+            addr: Some(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)),
+            port,
+            queue,
+            limit,
+            drops,
+            user: Some("root".into()),
+            id: u64::from(port),
+            ..Row::default()
+        }
+    }
+
     /// `addr:port`, IPv6 addresses in brackets.
     pub fn listener(&self) -> String {
         match self.addr {
@@ -47,33 +64,37 @@ impl Row {
     }
 }
 
-/// The kernel the rows come from: what the help text names.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Kernel {
-    #[default]
-    Linux,
-    FreeBsd,
-}
-
-impl Kernel {
-    /// The kernel this binary is built for.
-    pub const HERE: Kernel = if cfg!(target_os = "freebsd") {
-        Kernel::FreeBsd
-    } else {
-        Kernel::Linux
-    };
+/// What a kernel's listeners table can tell, as the help and the text
+/// footer say it (each kernel's folder under `platform/` has its own).
+#[derive(Debug, PartialEq, Eq)]
+pub struct ListenerFacts {
+    /// The help's opening: whose sockets, and what queue and limit mean.
+    pub intro: &'static str,
+    /// Whether the kernel counts drops per socket.
+    pub counts_drops: bool,
+    /// The help's half-open and owner part.
+    pub half_open: &'static str,
+    /// The help's sentence when the rows have no drop counts.
+    pub no_drops: &'static str,
+    /// The text footer's ending when the rows have no drop counts.
+    pub no_drops_footer: &'static str,
+    /// Why some listeners have no owning process, where the kernel hides
+    /// them (`{}` is their number).
+    pub hidden_owners: Option<&'static str>,
+    /// The Function's one-line help, as it is registered.
+    pub function_help: &'static str,
 }
 
 /// The rows to show, worst first, and what was left out.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Table {
     pub rows: Vec<Row>,
     /// Listeners found in all.
     pub total: usize,
     /// Processes whose sockets could not be looked at (no privilege).
     pub unreadable_processes: usize,
-    /// Where the rows come from.
-    pub kernel: Kernel,
+    /// What the kernel the rows come from can tell.
+    pub facts: &'static ListenerFacts,
 }
 
 /// At most this many rows are answered, the worst first.
@@ -82,7 +103,12 @@ pub const MAX_ROWS: usize = 5000;
 impl Table {
     /// Sorts `rows` by drops (most first; unknown last), then fill, then
     /// queue, then listener, and keeps the first `max`.
-    pub fn worst_first(mut rows: Vec<Row>, max: usize, unreadable_processes: usize) -> Table {
+    pub fn worst_first(
+        mut rows: Vec<Row>,
+        max: usize,
+        unreadable_processes: usize,
+        facts: &'static ListenerFacts,
+    ) -> Table {
         rows.sort_by(|a, b| {
             b.drops
                 .cmp(&a.drops)
@@ -98,15 +124,15 @@ impl Table {
             rows,
             total,
             unreadable_processes,
-            kernel: Kernel::HERE,
+            facts,
         }
     }
 
     /// Whether the rows carry drop counts: some row has one, or there is
-    /// no row and the kernel counts them (Linux).
+    /// no row and the kernel counts them.
     pub fn has_drops(&self) -> bool {
         if self.rows.is_empty() {
-            self.kernel == Kernel::Linux
+            self.facts.counts_drops
         } else {
             self.rows.iter().any(|r| r.drops.is_some())
         }
@@ -134,37 +160,16 @@ impl Table {
     /// could not see; true of the kernel the rows come from and of what
     /// they carry.
     pub fn help(&self) -> String {
-        let mut h = String::new();
-        match self.kernel {
-            Kernel::Linux => h.push_str(
-                "Listening TCP sockets in the plugin's network namespace: connections waiting for \
-                 accept() and the limit (the listen() backlog capped by net.core.somaxconn), ",
-            ),
-            Kernel::FreeBsd => h.push_str(
-                "Listening TCP sockets the plugin may see: connections waiting for accept() and \
-                 the limit (the listen() backlog capped by kern.ipc.soacceptqueue; FreeBSD takes \
-                 connections until the queue is over one and a half times the limit), ",
-            ),
-        }
+        let mut h = String::from(self.facts.intro);
         if self.has_drops() {
             h.push_str(
                 "drops since the socket was created and since the previous call (the socket's \
                  drop counter, counted by tcp_listendrop() on every listen-queue overflow), ",
             );
         }
-        h.push_str(match self.kernel {
-            Kernel::Linux => "half-open handshakes (SYN-RECV) and the owner.",
-            Kernel::FreeBsd => "half-open handshakes (syncache entries) and the owner.",
-        });
+        h.push_str(self.facts.half_open);
         if !self.has_drops() {
-            h.push_str(match self.kernel {
-                Kernel::Linux => " No drops: the kernel sent no drop counters of the sockets.",
-                Kernel::FreeBsd => {
-                    " No drops: FreeBSD keeps no per-listener drop counter; listen-queue \
-                     overflows are counted for the whole system only (tcps_listendrop, the \
-                     queue_full dimension of tcp_resets.causes)."
-                }
-            });
+            h.push_str(self.facts.no_drops);
         }
         h.push_str(" Worst first.");
         let _ = write!(h, " {}.", self.count());
@@ -178,154 +183,77 @@ impl Table {
             );
         }
         let orphans = self.without_process();
-        if self.kernel == Kernel::FreeBsd && orphans > 0 {
-            let _ = write!(
-                h,
-                " {orphans} listeners have no owning process: FreeBSD's kern.file shows the plugin \
-                 only the processes it may see (not those of other users with \
-                 security.bsd.see_other_uids=0 or see_other_gids=0, nor of other jails)."
-            );
+        if let (Some(why), true) = (self.facts.hidden_owners, orphans > 0) {
+            h.push(' ');
+            h.push_str(&why.replace("{}", &orphans.to_string()));
         }
         h
     }
 }
 
-/// `s` as a JSON string.
-fn json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-fn json_opt<T: std::fmt::Display>(out: &mut String, v: Option<T>) {
-    match v {
-        Some(v) => {
-            let _ = write!(out, "{v}");
-        }
-        None => out.push_str("null"),
-    }
-}
-
-/// A column: key, name, type, visualization, units, sort, summary, filter,
-/// visible, sticky, unique key.
-struct Column {
-    key: &'static str,
-    name: &'static str,
-    kind: &'static str,
-    visual: &'static str,
-    units: Option<&'static str>,
-    sort: &'static str,
-    summary: &'static str,
-    filter: &'static str,
-    visible: bool,
-    sticky: bool,
-    unique: bool,
-}
-
-const fn col(
-    key: &'static str,
-    name: &'static str,
-    kind: &'static str,
-    units: Option<&'static str>,
-) -> Column {
-    let number = matches!(kind.as_bytes(), b"integer" | b"bar-with-integer");
-    Column {
-        key,
-        name,
-        kind,
-        visual: if matches!(kind.as_bytes(), b"bar-with-integer") {
-            "bar"
-        } else {
-            "value"
-        },
-        units,
-        sort: if number { "descending" } else { "ascending" },
-        summary: if number { "sum" } else { "count" },
-        filter: if number { "range" } else { "multiselect" },
-        visible: true,
-        sticky: false,
-        unique: false,
-    }
-}
-
-/// The columns, in `index` order.
+/// The columns, in the order of a row's cells.
 const COLUMNS: [Column; 13] = [
     Column {
         sticky: true,
-        ..col("Listener", "Listener", "string", None)
+        ..Column::new("Listener", "Listener", "string", None)
     },
-    col("Port", "Port", "integer", None),
-    col("Queue", "Queue", "integer", Some("connections")),
-    col("Limit", "Limit", "integer", Some("connections")),
+    Column::new("Port", "Port", "integer", None),
+    Column::new("Queue", "Queue", "integer", Some("connections")),
+    Column::new("Limit", "Limit", "integer", Some("connections")),
     Column {
         summary: "max",
-        ..col("Fill", "Fill", "bar-with-integer", Some("%"))
+        ..Column::new("Fill", "Fill", "bar-with-integer", Some("%"))
     },
-    col("Drops", "Drops", "bar-with-integer", Some("drops")),
-    col("NewDrops", "New drops", "integer", Some("drops")),
-    col("HalfOpen", "Half-open", "integer", Some("handshakes")),
+    Column::new("Drops", "Drops", "bar-with-integer", Some("drops")),
+    Column::new("NewDrops", "New drops", "integer", Some("drops")),
+    Column::new("HalfOpen", "Half-open", "integer", Some("handshakes")),
     Column {
         visible: false,
-        ..col("UID", "UID", "integer", None)
+        ..Column::new("UID", "UID", "integer", None)
     },
-    col("User", "User", "string", None),
-    col("PID", "PID", "integer", None),
-    col("Process", "Process", "string", None),
+    Column::new("User", "User", "string", None),
+    Column::new("PID", "PID", "integer", None),
+    Column::new("Process", "Process", "string", None),
     Column {
         visible: false,
         unique: true,
         summary: "count",
-        ..col("Id", "Socket", "integer", None)
+        ..Column::new("Id", "Socket", "integer", None)
     },
 ];
+
+/// A row's cells, in [`COLUMNS`] order; `listener` is its `addr:port`.
+fn cells<'a>(r: &'a Row, listener: &'a str) -> [Cell<'a>; 13] {
+    [
+        Cell::Str(listener),
+        Cell::Num(u64::from(r.port)),
+        Cell::Num(u64::from(r.queue)),
+        Cell::Num(u64::from(r.limit)),
+        r.fill().into(),
+        r.drops.into(),
+        r.new_drops.into(),
+        r.half_open.map(u64::from).into(),
+        Cell::Num(u64::from(r.uid)),
+        r.user.as_deref().into(),
+        r.pid.map(u64::from).into(),
+        r.process.as_deref().into(),
+        Cell::Num(r.id),
+    ]
+}
 
 /// The table as netdata's Functions JSON, on one line.
 pub fn json(t: &Table, update_every: u64, expires: u64) -> String {
     let mut o = String::with_capacity(256 + t.rows.len() * 160);
     o.push_str("{\"status\":200,\"type\":\"table\",\"has_history\":false,\"help\":");
-    json_str(&mut o, &t.help());
+    json::string(&mut o, &t.help());
     let _ = write!(o, ",\"update_every\":{update_every},\"data\":[");
     for (i, r) in t.rows.iter().enumerate() {
         if i > 0 {
             o.push(',');
         }
-        o.push('[');
-        json_str(&mut o, &r.listener());
-        let _ = write!(o, ",{},{},{},", r.port, r.queue, r.limit);
-        json_opt(&mut o, r.fill());
-        o.push(',');
-        json_opt(&mut o, r.drops);
-        o.push(',');
-        json_opt(&mut o, r.new_drops);
-        o.push(',');
-        json_opt(&mut o, r.half_open);
-        let _ = write!(o, ",{},", r.uid);
-        match &r.user {
-            Some(u) => json_str(&mut o, u),
-            None => o.push_str("null"),
-        }
-        o.push(',');
-        json_opt(&mut o, r.pid);
-        o.push(',');
-        match &r.process {
-            Some(p) => json_str(&mut o, p),
-            None => o.push_str("null"),
-        }
-        let _ = write!(o, ",{}]", r.id);
+        json::row(&mut o, cells(r, &r.listener()));
     }
-    o.push_str("],\"columns\":{");
+    o.push_str("],");
     let max_fill = t
         .rows
         .iter()
@@ -334,51 +262,28 @@ pub fn json(t: &Table, update_every: u64, expires: u64) -> String {
         .unwrap_or(0)
         .max(100);
     let max_drops = t.rows.iter().filter_map(|r| r.drops).max().unwrap_or(0);
-    for (i, c) in COLUMNS.iter().enumerate() {
-        if i > 0 {
-            o.push(',');
-        }
-        json_str(&mut o, c.key);
-        let _ = write!(o, ":{{\"index\":{i},\"unique_key\":{},\"name\":", c.unique);
-        json_str(&mut o, c.name);
+    let columns = COLUMNS.map(|c| match c.key {
+        "Fill" => Column {
+            max: Some(max_fill),
+            ..c
+        },
         // Without drop counts (FreeBSD) their columns are hidden.
-        let visible = c.visible && (t.has_drops() || !matches!(c.key, "Drops" | "NewDrops"));
-        let _ = write!(
-            o,
-            ",\"visible\":{},\"type\":\"{}\",\"visualization\":\"{}\"",
-            visible, c.kind, c.visual
-        );
-        if let Some(u) = c.units {
-            let _ = write!(o, ",\"units\":\"{u}\"");
-        }
-        o.push_str(",\"value_options\":{");
-        if let Some(u) = c.units {
-            let _ = write!(o, "\"units\":\"{u}\",");
-        }
-        let transform = if c.kind == "string" { "none" } else { "number" };
-        let _ = write!(
-            o,
-            "\"transform\":\"{transform}\",\"decimal_points\":0,\"default_value\":null}}"
-        );
-        match c.key {
-            "Fill" => {
-                let _ = write!(o, ",\"max\":{max_fill}");
-            }
-            "Drops" => {
-                let _ = write!(o, ",\"max\":{max_drops}");
-            }
-            _ => {}
-        }
-        let _ = write!(
-            o,
-            ",\"sort\":\"{}\",\"sortable\":true,\"sticky\":{},\"summary\":\"{}\",\"filter\":\"{}\",\"full_width\":false,\"wrap\":false,\"default_expanded_filter\":false}}",
-            c.sort, c.sticky, c.summary, c.filter
-        );
-    }
+        "Drops" => Column {
+            max: Some(max_drops),
+            visible: t.has_drops(),
+            ..c
+        },
+        "NewDrops" => Column {
+            visible: t.has_drops(),
+            ..c
+        },
+        _ => c,
+    });
+    json::columns(&mut o, &columns);
     let sort = if t.has_drops() { "Drops" } else { "Fill" };
     let _ = write!(
         o,
-        "}},\"default_sort_column\":\"{sort}\",\"expires\":{expires}}}"
+        ",\"default_sort_column\":\"{sort}\",\"expires\":{expires}}}"
     );
     o
 }
@@ -451,10 +356,10 @@ pub fn text(t: &Table) -> String {
         o.push('\n');
     }
     let _ = write!(o, "{}", t.count());
-    o.push_str(match (t.has_drops(), t.kernel) {
-        (true, _) => "; drops are counted since each socket was created.\n",
-        (false, Kernel::Linux) => "; the kernel sent no drop counters.\n",
-        (false, Kernel::FreeBsd) => "; FreeBSD keeps no per-listener drop counter.\n",
+    o.push_str(if t.has_drops() {
+        "; drops are counted since each socket was created.\n"
+    } else {
+        t.facts.no_drops_footer
     });
     if t.unreadable_processes > 0 {
         let _ = writeln!(

@@ -71,30 +71,27 @@ impl<const N: usize> Buf<N> {
     /// `\f`, other control bytes as `\u00XX`. What does not fit is cut, never
     /// mid-escape, and `keep` bytes are left for what closes the line.
     pub(super) fn escaped(&mut self, s: &[u8], keep: usize) {
-        const HEX: &[u8; 16] = b"0123456789ABCDEF";
-        for &b in s {
-            let mut e = [0u8; 6];
-            let esc: &[u8] = match b {
-                b'"' => b"\\\"",
-                b'\\' => b"\\\\",
-                b'\n' => b"\\n",
-                b'\r' => b"\\r",
-                b'\t' => b"\\t",
-                0x08 => b"\\b",
-                0x0c => b"\\f",
-                0..=0x1f => {
-                    e.copy_from_slice(b"\\u00XX");
-                    e[4] = HEX[usize::from(b >> 4)];
-                    e[5] = HEX[usize::from(b & 15)];
-                    &e
-                }
-                _ => std::slice::from_ref(&b),
-            };
-            if !self.fits(esc.len() + keep) {
+        let mut full = false;
+        crate::json::escape(s, |piece| {
+            if full {
                 return;
             }
-            self.push(esc);
-        }
+            if self.fits(piece.len() + keep) {
+                self.push(piece);
+                return;
+            }
+            full = true;
+            // A run of plain bytes (an escape starts with a backslash, which
+            // plain runs never hold) is cut at a character boundary.
+            if piece.first() != Some(&b'\\') {
+                let room = (N - self.len).saturating_sub(keep).min(piece.len());
+                let cut = (0..=room)
+                    .rev()
+                    .find(|&n| n == piece.len() || (piece[n] & 0xc0) != 0x80)
+                    .unwrap_or(0);
+                self.push(&piece[..cut]);
+            }
+        });
     }
 
     /// One field of systemd's native journal protocol: `KEY=value\n`, or,

@@ -1,18 +1,19 @@
 use super::*;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv6Addr;
+
+/// Facts of a kernel that counts drops, like Linux.
+pub(crate) const FACTS: ListenerFacts = ListenerFacts {
+    intro: "Listening sockets: ",
+    counts_drops: true,
+    half_open: "half-open handshakes and the owner.",
+    no_drops: " No drops.",
+    no_drops_footer: "; no drops.\n",
+    hidden_owners: Some("{} listeners have no owning process."),
+    function_help: "Listening sockets",
+};
 
 fn row(port: u16, queue: u32, limit: u32, drops: Option<u64>) -> Row {
-    Row {
-        addr: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
-        port,
-        queue,
-        limit,
-        drops,
-        uid: 0,
-        user: Some("root".into()),
-        id: u64::from(port),
-        ..Row::default()
-    }
+    Row::for_tests(port, queue, limit, drops)
 }
 
 #[test]
@@ -27,6 +28,7 @@ fn worst_first_by_drops_then_fill() {
         ],
         3,
         0,
+        &FACTS,
     );
     let ports: Vec<u16> = t.rows.iter().map(|r| r.port).collect();
     assert_eq!(ports, [5, 3, 2]);
@@ -54,7 +56,7 @@ fn json_is_a_netdata_table_with_rows_in_column_order() {
     let mut r = row(8080, 4, 3, Some(7));
     r.process = Some("we\"ird\nname".into());
     r.pid = Some(42);
-    let t = Table::worst_first(vec![r, row(22, 0, 128, Some(0))], MAX_ROWS, 2);
+    let t = Table::worst_first(vec![r, row(22, 0, 128, Some(0))], MAX_ROWS, 2, &FACTS);
     let s = json(&t, 10, 1_795_626_300);
     assert!(!s.contains('\n'));
     let v: serde_json::Value = serde_json::from_str(&s).unwrap();
@@ -107,7 +109,7 @@ fn text_is_aligned_and_says_what_is_missing() {
     let mut r = row(8080, 4, 3, Some(57));
     r.pid = Some(1234);
     r.process = Some("python3".into());
-    let t = Table::worst_first(vec![r, row(22, 0, 4096, None)], MAX_ROWS, 3);
+    let t = Table::worst_first(vec![r, row(22, 0, 4096, None)], MAX_ROWS, 3, &FACTS);
     let s = text(&t);
     let lines: Vec<&str> = s.lines().collect();
     assert_eq!(
@@ -127,130 +129,11 @@ fn text_is_aligned_and_says_what_is_missing() {
 }
 
 #[test]
-fn linux_help_is_unchanged_by_the_freebsd_texts() {
-    let mut t = Table::worst_first(vec![row(22, 0, 128, Some(0))], MAX_ROWS, 0);
-    t.kernel = Kernel::Linux;
-    assert_eq!(
-        t.help(),
-        "Listening TCP sockets in the plugin's network namespace: connections waiting for \
-         accept() and the limit (the listen() backlog capped by net.core.somaxconn), drops \
-         since the socket was created and since the previous call (the socket's drop counter, \
-         counted by tcp_listendrop() on every listen-queue overflow), half-open handshakes \
-         (SYN-RECV) and the owner. Worst first. 1 listeners."
-    );
-    // No rows: Linux still counts drops.
-    let empty = Table {
-        kernel: Kernel::Linux,
-        ..Table::default()
-    };
-    assert!(empty.has_drops());
-    assert!(empty.help().contains("drops since the socket was created"));
-    // Rows without drop counters: said so, not claimed.
-    t.rows[0].drops = None;
-    assert!(!t.help().contains("drops since"), "{}", t.help());
-    assert!(t
-        .help()
-        .contains("No drops: the kernel sent no drop counters"));
-    assert!(text(&t).contains("1 listeners; the kernel sent no drop counters."));
-}
-
-fn freebsd_table() -> Table {
-    let mut with_owner = row(8080, 4, 3, None);
-    with_owner.pid = Some(812);
-    with_owner.process = Some("nginx".into());
-    with_owner.half_open = Some(2);
-    let mut t = Table::worst_first(
-        vec![with_owner, row(22, 0, 128, None), row(25, 1, 10, None)],
-        MAX_ROWS,
-        0,
-    );
-    t.kernel = Kernel::FreeBsd;
-    t
-}
-
-#[test]
-fn freebsd_help_names_freebsd_and_claims_no_drops() {
-    let t = freebsd_table();
-    let h = t.help();
-    for said in [
-        "kern.ipc.soacceptqueue",
-        "one and a half times the limit",
-        "syncache entries",
-        "FreeBSD keeps no per-listener drop counter",
-        "tcps_listendrop",
-        "3 listeners.",
-        "2 listeners have no owning process",
-        "see_other_uids=0",
-    ] {
-        assert!(h.contains(said), "{said:?} not in {h}");
-    }
-    for unsaid in [
-        "net.core.somaxconn",
-        "tcp_listendrop()",
-        "drops since",
-        "SYN-RECV",
-        "network namespace",
-        "CAP_SYS_PTRACE",
-    ] {
-        assert!(!h.contains(unsaid), "{unsaid:?} in {h}");
-    }
-    // Every row with its process: no such sentence.
-    let mut all = t.clone();
-    all.rows.iter_mut().for_each(|r| r.pid = Some(1));
-    assert!(!all.help().contains("no owning process"));
-    // No rows at all: still no drops on FreeBSD.
-    let empty = Table {
-        kernel: Kernel::FreeBsd,
-        ..Table::default()
-    };
-    assert!(!empty.has_drops());
-    assert!(empty
-        .help()
-        .contains("FreeBSD keeps no per-listener drop counter"));
-}
-
-#[test]
-fn freebsd_json_hides_the_drop_columns_and_sorts_by_fill() {
-    let t = freebsd_table();
-    let v: serde_json::Value = serde_json::from_str(&json(&t, 1, 0)).unwrap();
-    assert_eq!(v["default_sort_column"], "Fill");
-    let cols = v["columns"].as_object().unwrap();
-    assert_eq!(cols["Drops"]["visible"], false);
-    assert_eq!(cols["NewDrops"]["visible"], false);
-    assert_eq!(cols["Fill"]["visible"], true);
-    let first = &v["data"][0];
-    let index = |k: &str| cols[k]["index"].as_u64().unwrap() as usize;
-    // The fullest first: 4 of 3.
-    assert_eq!(first[index("Listener")], "127.0.0.1:8080");
-    assert_eq!(first[index("Fill")], 133);
-    assert_eq!(first[index("Drops")], serde_json::Value::Null);
-    assert_eq!(first[index("HalfOpen")], 2);
-    assert_eq!(first[index("Process")], "nginx");
-    // Linux keeps them.
-    let mut linux = t.clone();
-    linux.kernel = Kernel::Linux;
-    linux.rows[0].drops = Some(1);
-    let v: serde_json::Value = serde_json::from_str(&json(&linux, 1, 0)).unwrap();
-    assert_eq!(v["default_sort_column"], "Drops");
-    assert_eq!(v["columns"]["Drops"]["visible"], true);
-}
-
-#[test]
-fn freebsd_text_footer() {
-    let s = text(&freebsd_table());
-    assert!(
-        s.contains("3 listeners; FreeBSD keeps no per-listener drop counter.\n"),
-        "{s}"
-    );
-    assert!(s.lines().nth(1).unwrap().starts_with("127.0.0.1:8080"));
-}
-
-#[test]
 fn text_shows_no_control_characters_of_names() {
     let mut r = row(8080, 0, 3, Some(0));
     r.process = Some("ev\u{1b}[31mil\nX".into());
     r.user = Some("a\u{9b}b".into());
-    let s = text(&Table::worst_first(vec![r], MAX_ROWS, 0));
+    let s = text(&Table::worst_first(vec![r], MAX_ROWS, 0, &FACTS));
     assert!(!s.contains('\u{1b}') && !s.contains('\u{9b}'), "{s:?}");
     assert_eq!(s.lines().count(), 3, "{s}");
     assert!(s.contains("ev?[31mil?X") && s.contains("a?b"), "{s}");

@@ -1,0 +1,158 @@
+use super::*;
+
+fn call(tx: &str, words: &[&str]) -> Call {
+    Call::of(tx, 10, words)
+}
+
+/// The head words, the JSON body and the closing line of an answer.
+pub(crate) fn parts(answer: &[u8]) -> (Vec<String>, serde_json::Value, String) {
+    let s = std::str::from_utf8(answer).unwrap();
+    let lines: Vec<&str> = s.split_inclusive('\n').collect();
+    assert_eq!(lines.len(), 3, "{s}");
+    let head = lines[0].split_whitespace().map(str::to_string).collect();
+    let body = serde_json::from_str(lines[1].trim_end()).unwrap();
+    (head, body, lines[2].to_string())
+}
+
+/// A Function that answers its arguments, or fails with status 418.
+#[derive(Debug)]
+struct Echo;
+
+impl Handler for Echo {
+    fn answer(&mut self, r: &Request<'_>) -> Result<String, Failure> {
+        match r.args.first().map(String::as_str) {
+            Some("fail") => Err(Failure {
+                status: 418,
+                message: "no \"tea\"".into(),
+            }),
+            _ => Ok(format!("{{\"args\":{}}}", r.args.len())),
+        }
+    }
+}
+
+const ECHO: &[FunctionDef] = &[FunctionDef {
+    name: "echo",
+    help: "Echoes",
+    timeout_s: 7,
+    tags: "top",
+    access: "0x0",
+    priority: 100,
+    handler: || Box::new(Echo),
+}];
+
+fn answer(d: &mut Dispatcher, c: &Call, log: &mut Log) -> Option<Vec<u8>> {
+    d.answer(c, Instant::now(), 1, log, &|| false)
+}
+
+#[test]
+fn registration_is_one_line_per_function_that_both_agents_read() {
+    let r = Dispatcher::new(FUNCTIONS).registration();
+    assert!(r.starts_with("FUNCTION GLOBAL \"tcp-listeners\" 10 \""));
+    assert!(r.ends_with("\" \"top\" \"0x0\" 100 0\n"));
+    assert_eq!(r.matches('\n').count(), FUNCTIONS.len());
+    // 1.37 reads at most 20 words a line.
+    for line in r.lines() {
+        assert!(protocol::words(line).len() <= 20);
+    }
+    assert_eq!(
+        Dispatcher::new(ECHO).registration(),
+        "FUNCTION GLOBAL \"echo\" 7 \"Echoes\" \"top\" \"0x0\" 100 0\n"
+    );
+}
+
+#[test]
+fn a_call_reaches_its_handler_with_its_arguments() {
+    let mut d = Dispatcher::new(ECHO);
+    let mut log = Log::memory_for_tests();
+    let (head, body, end) =
+        parts(&answer(&mut d, &call("t1", &["echo", "a", "b"]), &mut log).unwrap());
+    assert_eq!(
+        head[..4],
+        ["FUNCTION_RESULT_BEGIN", "t1", "200", "application/json"]
+    );
+    assert_eq!(body["args"], 2);
+    assert_eq!(end, "FUNCTION_RESULT_END\n");
+}
+
+#[test]
+fn a_handler_failure_is_answered_with_its_status_and_logged_once() {
+    let mut d = Dispatcher::new(ECHO);
+    let mut log = Log::memory_for_tests();
+    for _ in 0..3 {
+        let (head, body, _) =
+            parts(&answer(&mut d, &call("t", &["echo", "fail"]), &mut log).unwrap());
+        assert_eq!(head[2], "418");
+        assert_eq!(body["errorMessage"], "no \"tea\"");
+    }
+    assert_eq!(
+        log.memory_text(),
+        "tcp_resets.plugin: error: echo: no \"tea\"; calls are answered 418\n"
+    );
+}
+
+#[test]
+fn unknown_function_is_404_and_logged_once() {
+    let mut d = Dispatcher::new(ECHO);
+    let mut log = Log::memory_for_tests();
+    for _ in 0..3 {
+        let a = answer(&mut d, &call("abc", &["processes"]), &mut log).unwrap();
+        let (head, body, end) = parts(&a);
+        assert_eq!(
+            head[..4],
+            ["FUNCTION_RESULT_BEGIN", "abc", "404", "application/json"]
+        );
+        assert_eq!(body["status"], 404);
+        assert_eq!(body["errorMessage"], body["error_message"]);
+        assert_eq!(end, "FUNCTION_RESULT_END\n");
+    }
+    assert_eq!(log.memory_text().lines().count(), 1);
+}
+
+#[test]
+fn a_call_past_its_timeout_is_answered_504() {
+    let mut d = Dispatcher::new(ECHO);
+    let mut log = Log::memory_for_tests();
+    let mut c = call("t1", &["echo"]);
+    c.timeout_s = 1;
+    let arrived = Instant::now() - Duration::from_secs(2);
+    let (head, body, _) = parts(&d.answer(&c, arrived, 1, &mut log, &|| false).unwrap());
+    assert_eq!(head[2], "504");
+    assert_eq!(body["status"], 504);
+}
+
+#[test]
+fn a_transaction_that_cannot_be_echoed_is_not_answered() {
+    let mut d = Dispatcher::new(ECHO);
+    let mut log = Log::memory_for_tests();
+    assert!(answer(&mut d, &call("a b", &["echo"]), &mut log).is_none());
+    assert!(error("x\ny", 400, "m").is_none());
+    assert!(error("", 400, "m").is_none());
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn tcp_listeners_shows_a_listener_of_this_host_and_its_new_drops() {
+    let l = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+    let port = l.local_addr().unwrap().port();
+    let mut d = Dispatcher::new(FUNCTIONS);
+    let mut log = Log::memory_for_tests();
+    let c = call(
+        "ffaa80ec-e8f2-11f1-82a4-02fc00000001",
+        &["tcp-listeners", "info"],
+    );
+    let (head, body, _) = parts(&answer(&mut d, &c, &mut log).unwrap());
+    assert_eq!(head[2], "200");
+    let data = body["data"].as_array().unwrap();
+    let ours = format!("127.0.0.1:{port}");
+    assert!(data.iter().any(|r| r[0] == ours.as_str()), "{body}");
+    // The second call knows the drops since the first.
+    let (_, body, _) = parts(&answer(&mut d, &c, &mut log).unwrap());
+    let row = body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[0] == ours.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(row[6], 0, "{row}");
+}

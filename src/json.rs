@@ -1,0 +1,282 @@
+//! JSON as netdata writes it: one string escaper (`buffer_json_strcat`'s
+//! rules) for every JSON the plugin makes, the Function answers and the
+//! log lines alike, and a builder for netdata's Function tables.
+//!
+//! ```
+//! use tcp_resets::json;
+//!
+//! let mut s = String::new();
+//! json::string(&mut s, "say \"hi\"\n");
+//! assert_eq!(s, r#""say \"hi\"\n""#);
+//! ```
+
+use std::fmt::Write as _;
+
+/// Calls `out` with the pieces of `s` escaped for a double-quoted JSON
+/// string, as netdata escapes: `\\`, `\"`, `\n`, `\r`, `\t`, `\b`, `\f`,
+/// other control bytes as `\u00XX`; every other byte as it is. Each piece
+/// is whole: a caller that must cut never cuts inside an escape.
+pub fn escape(s: &[u8], mut out: impl FnMut(&[u8])) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut plain = 0;
+    for (i, &b) in s.iter().enumerate() {
+        let mut u = [b'\\', b'u', b'0', b'0', 0, 0];
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            b if b < 0x20 => {
+                u[4] = HEX[usize::from(b >> 4)];
+                u[5] = HEX[usize::from(b & 0xf)];
+                &u
+            }
+            _ => continue,
+        };
+        if plain < i {
+            out(&s[plain..i]);
+        }
+        out(esc);
+        plain = i + 1;
+    }
+    if plain < s.len() {
+        out(&s[plain..]);
+    }
+}
+
+/// Appends `s` to `o` as a JSON string, quotes included.
+pub fn string(o: &mut String, s: &str) {
+    o.push('"');
+    escape(s.as_bytes(), |piece| {
+        // Escaping only replaces ASCII bytes, so every piece ends on a
+        // character boundary.
+        o.push_str(std::str::from_utf8(piece).unwrap_or("?"));
+    });
+    o.push('"');
+}
+
+/// A cell of a table row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cell<'a> {
+    Str(&'a str),
+    Num(u64),
+    Null,
+}
+
+impl<'a> From<&'a str> for Cell<'a> {
+    fn from(s: &'a str) -> Cell<'a> {
+        Cell::Str(s)
+    }
+}
+
+impl From<u64> for Cell<'_> {
+    fn from(n: u64) -> Self {
+        Cell::Num(n)
+    }
+}
+
+impl<'a, T: Into<Cell<'a>>> From<Option<T>> for Cell<'a> {
+    fn from(v: Option<T>) -> Cell<'a> {
+        v.map_or(Cell::Null, Into::into)
+    }
+}
+
+/// Appends a JSON array of `cells` to `o`.
+pub fn row<'a>(o: &mut String, cells: impl IntoIterator<Item = Cell<'a>>) {
+    o.push('[');
+    for (i, c) in cells.into_iter().enumerate() {
+        if i > 0 {
+            o.push(',');
+        }
+        match c {
+            Cell::Str(s) => string(o, s),
+            Cell::Num(n) => {
+                let _ = write!(o, "{n}");
+            }
+            Cell::Null => o.push_str("null"),
+        }
+    }
+    o.push(']');
+}
+
+/// A column of a netdata Function table, as `FUNCTION_UI_REFERENCE.md`
+/// describes its keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub key: &'static str,
+    pub name: &'static str,
+    /// `string`, `integer`, `bar-with-integer`, ...
+    pub kind: &'static str,
+    /// `value` or `bar`.
+    pub visual: &'static str,
+    pub units: Option<&'static str>,
+    /// `ascending` or `descending`.
+    pub sort: &'static str,
+    /// `sum`, `count`, `max`, ...
+    pub summary: &'static str,
+    /// `range`, `multiselect`, ...
+    pub filter: &'static str,
+    pub visible: bool,
+    pub sticky: bool,
+    pub unique: bool,
+    /// The bar's scale, for `bar` columns.
+    pub max: Option<u64>,
+}
+
+impl Column {
+    /// A column of `kind` with netdata's usual options for it: numbers sort
+    /// descending, sum and filter by range, strings ascending, count and
+    /// multiselect.
+    pub const fn new(
+        key: &'static str,
+        name: &'static str,
+        kind: &'static str,
+        units: Option<&'static str>,
+    ) -> Column {
+        let number = matches!(kind.as_bytes(), b"integer" | b"bar-with-integer");
+        Column {
+            key,
+            name,
+            kind,
+            visual: if matches!(kind.as_bytes(), b"bar-with-integer") {
+                "bar"
+            } else {
+                "value"
+            },
+            units,
+            sort: if number { "descending" } else { "ascending" },
+            summary: if number { "sum" } else { "count" },
+            filter: if number { "range" } else { "multiselect" },
+            visible: true,
+            sticky: false,
+            unique: false,
+            max: None,
+        }
+    }
+
+    /// Appends `"key":{...}` for this column at `index`.
+    fn write(&self, o: &mut String, index: usize) {
+        string(o, self.key);
+        let _ = write!(
+            o,
+            ":{{\"index\":{index},\"unique_key\":{},\"name\":",
+            self.unique
+        );
+        string(o, self.name);
+        let _ = write!(
+            o,
+            ",\"visible\":{},\"type\":\"{}\",\"visualization\":\"{}\"",
+            self.visible, self.kind, self.visual
+        );
+        if let Some(u) = self.units {
+            o.push_str(",\"units\":");
+            string(o, u);
+        }
+        o.push_str(",\"value_options\":{");
+        if let Some(u) = self.units {
+            o.push_str("\"units\":");
+            string(o, u);
+            o.push(',');
+        }
+        let transform = if self.kind == "string" {
+            "none"
+        } else {
+            "number"
+        };
+        let _ = write!(
+            o,
+            "\"transform\":\"{transform}\",\"decimal_points\":0,\"default_value\":null}}"
+        );
+        if let Some(m) = self.max {
+            let _ = write!(o, ",\"max\":{m}");
+        }
+        let _ = write!(
+            o,
+            ",\"sort\":\"{}\",\"sortable\":true,\"sticky\":{},\"summary\":\"{}\",\"filter\":\"{}\",\"full_width\":false,\"wrap\":false,\"default_expanded_filter\":false}}",
+            self.sort, self.sticky, self.summary, self.filter
+        );
+    }
+}
+
+/// Appends `"columns":{...}` of `columns`, indexed in their order.
+pub fn columns(o: &mut String, columns: &[Column]) {
+    o.push_str("\"columns\":{");
+    for (i, c) in columns.iter().enumerate() {
+        if i > 0 {
+            o.push(',');
+        }
+        c.write(o, i);
+    }
+    o.push('}');
+}
+
+/// An error answer's body: the status and the message under both keys
+/// netdata reads (1.37 `error_message`, 2.x `errorMessage`).
+pub fn error_body(status: u16, message: &str) -> String {
+    let mut o = format!("{{\"status\":{status},\"error_message\":");
+    string(&mut o, message);
+    o.push_str(",\"errorMessage\":");
+    string(&mut o, message);
+    o.push('}');
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn escaped(s: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        escape(s, |p| v.extend_from_slice(p));
+        v
+    }
+
+    #[test]
+    fn escapes_as_netdata_does() {
+        assert_eq!(escaped(b"plain"), b"plain");
+        assert_eq!(escaped(b"a\"b\\c"), b"a\\\"b\\\\c");
+        assert_eq!(escaped(b"\n\r\t\x08\x0c"), b"\\n\\r\\t\\b\\f");
+        assert_eq!(escaped(b"\x01\x1f"), b"\\u0001\\u001F");
+        assert_eq!(escaped("é\u{7f}".as_bytes()), "é\u{7f}".as_bytes());
+    }
+
+    #[test]
+    fn strings_rows_and_errors_parse_back() {
+        let mut o = String::new();
+        row(
+            &mut o,
+            [Cell::Str("we\"ird\nname\u{1}"), Cell::Num(7), Cell::Null],
+        );
+        let v: serde_json::Value = serde_json::from_str(&o).unwrap();
+        assert_eq!(v, serde_json::json!(["we\"ird\nname\u{1}", 7, null]));
+        let e: serde_json::Value = serde_json::from_str(&error_body(404, "no \"x\"")).unwrap();
+        assert_eq!(e["status"], 404);
+        assert_eq!(e["errorMessage"], "no \"x\"");
+        assert_eq!(e["error_message"], e["errorMessage"]);
+    }
+
+    #[test]
+    fn columns_carry_every_key_netdata_reads() {
+        let mut o = String::from("{");
+        columns(
+            &mut o,
+            &[
+                Column::new("A", "A", "string", None),
+                Column {
+                    max: Some(5),
+                    ..Column::new("B", "B", "bar-with-integer", Some("%"))
+                },
+            ],
+        );
+        o.push('}');
+        let v: serde_json::Value = serde_json::from_str(&o).unwrap();
+        assert_eq!(v["columns"]["B"]["index"], 1);
+        assert_eq!(v["columns"]["B"]["max"], 5);
+        assert_eq!(v["columns"]["B"]["visualization"], "bar");
+        assert_eq!(v["columns"]["A"]["filter"], "multiselect");
+        assert_eq!(v["columns"]["B"]["value_options"]["units"], "%");
+    }
+}
