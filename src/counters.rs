@@ -64,8 +64,9 @@ macro_rules! counters {
 
 counters! {
     /// `Tcp: AttemptFails`: connection attempts that failed. `tcp_done()`
-    /// counts a socket closed from SYN-SENT or SYN-RECV: an outgoing connect
-    /// refused by a reset, ended by an ICMP error (`tcp_v4_err()`: host or
+    /// counts a full socket closed in SYN-SENT or SYN-RECV (outgoing
+    /// connects, Fast Open connections): an outgoing connect refused by a
+    /// reset, ended by an ICMP error (`tcp_v4_err()`: host or
     /// port unreachable, a firewall's REJECT) or timed out;
     /// `tcp_check_req()` counts an incoming request in SYN-RECV ended by a
     /// reset or a SYN. FreeBSD: `tcps_conndrops`, outgoing connects dropped
@@ -88,8 +89,10 @@ counters! {
     /// socket of a completed handshake could not be created).
     ListenOverflows = "ListenOverflows", linux: Some(Section::TcpExt), freebsd: ["tcps_listendrop"];
     /// `TcpExt: TCPReqQFullDrop`: SYNs dropped because a listener's SYN
-    /// queue was full while `tcp_syncookies` was 0 (`tcp_syn_flood_action()`):
-    /// the requests SYN cookies would have answered.
+    /// queue was full while `tcp_syncookies` was 0 (`tcp_syn_flood_action()`).
+    /// Counted before the accept-queue check in `tcp_conn_request()`, so
+    /// with cookies on a SYN that also meets a full accept queue is still
+    /// dropped (`ListenOverflows`).
     TCPReqQFullDrop = "TCPReqQFullDrop", linux: Some(Section::TcpExt), freebsd: [];
     /// `TcpExt: TCPAbortOnData`: a reset sent by `close()` with `SO_LINGER`
     /// set to 0 (`__tcp_close()`), or for data or a FIN arriving after the
@@ -134,8 +137,9 @@ counters! {
     TCPSYNChallenge = "TCPSYNChallenge", linux: Some(Section::TcpExt), freebsd: [];
     /// FreeBSD `tcps_badrst`: resets ignored, in the window but not at the
     /// expected sequence number (answered with a challenge ACK), or to a
-    /// listener with no matching syncache entry (`syncache_chkrst()`). Linux
-    /// has no such counter.
+    /// listener with no matching syncache entry or out of window for one
+    /// (`syncache_chkrst()`), which counts nothing while cookies-only mode
+    /// is in effect. Linux has no such counter.
     BadRsts = "tcps_badrst", linux: None, freebsd: ["tcps_badrst"];
 }
 
