@@ -64,6 +64,8 @@ pub enum Cell<'a> {
     Str(&'a str),
     Num(u64),
     Null,
+    /// A row's options: `{"severity":"..."}`.
+    Severity(&'a str),
 }
 
 impl<'a> From<&'a str> for Cell<'a> {
@@ -97,6 +99,11 @@ pub fn row<'a>(o: &mut String, cells: impl IntoIterator<Item = Cell<'a>>) {
                 let _ = write!(o, "{n}");
             }
             Cell::Null => o.push_str("null"),
+            Cell::Severity(s) => {
+                o.push_str("{\"severity\":");
+                string(o, s);
+                o.push('}');
+            }
         }
     }
     o.push(']');
@@ -107,11 +114,17 @@ pub fn row<'a>(o: &mut String, cells: impl IntoIterator<Item = Cell<'a>>) {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Column {
     pub key: &'static str,
+    /// The header.
     pub name: &'static str,
-    /// `string`, `integer`, `bar-with-integer`, ...
+    /// What the column holds, in the kernel's words (a key of its own,
+    /// which the UI does not read; the help repeats it).
+    pub description: Option<&'static str>,
+    /// `string`, `integer`, `bar-with-integer`, `none`, ...
     pub kind: &'static str,
-    /// `value` or `bar`.
+    /// `value`, `bar`, `pill` or `rowOptions`.
     pub visual: &'static str,
+    /// `number` for quantities, `none` for text and ids.
+    pub transform: &'static str,
     pub units: Option<&'static str>,
     /// `ascending` or `descending`.
     pub sort: &'static str,
@@ -124,6 +137,10 @@ pub struct Column {
     pub unique: bool,
     /// The bar's scale, for `bar` columns.
     pub max: Option<u64>,
+    /// Whether its filter starts open.
+    pub expanded_filter: bool,
+    /// A column that holds no value of its own (`rowOptions`).
+    pub dummy: bool,
 }
 
 impl Column {
@@ -140,12 +157,14 @@ impl Column {
         Column {
             key,
             name,
+            description: None,
             kind,
             visual: if matches!(kind.as_bytes(), b"bar-with-integer") {
                 "bar"
             } else {
                 "value"
             },
+            transform: if number { "number" } else { "none" },
             units,
             sort: if number { "descending" } else { "ascending" },
             summary: if number { "sum" } else { "count" },
@@ -154,6 +173,44 @@ impl Column {
             sticky: false,
             unique: false,
             max: None,
+            expanded_filter: false,
+            dummy: false,
+        }
+    }
+
+    /// An id (a port, a PID, a uid): a number that is not a quantity, as
+    /// netdata's own tables type them: sorted ascending, counted, picked
+    /// from a list.
+    pub const fn id(key: &'static str, name: &'static str) -> Column {
+        Column {
+            transform: "none",
+            sort: "ascending",
+            summary: "count",
+            filter: "multiselect",
+            ..Column::new(key, name, "integer", None)
+        }
+    }
+
+    /// The hidden column whose cells hold each row's options
+    /// (`{"severity": ...}`), as netdata's own tables carry them.
+    pub const fn row_options() -> Column {
+        Column {
+            kind: "none",
+            visual: "rowOptions",
+            sort: "ascending",
+            summary: "count",
+            filter: "none",
+            visible: false,
+            dummy: true,
+            ..Column::new("rowOptions", "rowOptions", "none", None)
+        }
+    }
+
+    /// The same column with `description`.
+    pub const fn described(self, description: &'static str) -> Column {
+        Column {
+            description: Some(description),
+            ..self
         }
     }
 
@@ -181,23 +238,23 @@ impl Column {
             string(o, u);
             o.push(',');
         }
-        let transform = if self.kind == "string" {
-            "none"
-        } else {
-            "number"
-        };
         let _ = write!(
             o,
-            "\"transform\":\"{transform}\",\"decimal_points\":0,\"default_value\":null}}"
+            "\"transform\":\"{}\",\"decimal_points\":0,\"default_value\":null}}",
+            self.transform
         );
         if let Some(m) = self.max {
             let _ = write!(o, ",\"max\":{m}");
         }
         let _ = write!(
             o,
-            ",\"sort\":\"{}\",\"sortable\":true,\"sticky\":{},\"summary\":\"{}\",\"filter\":\"{}\",\"full_width\":false,\"wrap\":false,\"default_expanded_filter\":false}}",
-            self.sort, self.sticky, self.summary, self.filter
+            ",\"sort\":\"{}\",\"sortable\":{},\"sticky\":{},\"summary\":\"{}\",\"filter\":\"{}\",\"full_width\":false,\"wrap\":false,\"default_expanded_filter\":{}",
+            self.sort, !self.dummy, self.sticky, self.summary, self.filter, self.expanded_filter
         );
+        if self.dummy {
+            o.push_str(",\"dummy\":true");
+        }
+        o.push('}');
     }
 }
 
@@ -209,6 +266,93 @@ pub fn columns(o: &mut String, columns: &[Column]) {
             o.push(',');
         }
         c.write(o, i);
+    }
+    o.push('}');
+}
+
+/// Appends the opening of a table answer, every key an `info` answer has
+/// (`FUNCTION_UI_SCHEMA.json`'s `info_response`): version 3 of the
+/// protocol (the UI then asks for data with a JSON body), no parameters,
+/// the help, how often the UI should ask again and until when the answer
+/// holds. The caller closes it (`}`), or adds the data first.
+pub fn table_head(o: &mut String, help: &str, update_every: u64, expires: u64) {
+    o.push_str("{\"v\":3,\"status\":200,\"type\":\"table\",\"has_history\":false,\"help\":");
+    string(o, help);
+    let _ = write!(
+        o,
+        ",\"accepted_params\":[],\"required_params\":[],\"update_every\":{update_every},\"expires\":{expires}"
+    );
+}
+
+/// A chart of a table answer: `key`, its name, its type (`bar`,
+/// `stacked-bar`) and the columns it draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chart {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub kind: &'static str,
+    pub columns: &'static [&'static str],
+}
+
+/// A way to group the rows: `key`, its name and the columns it groups by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GroupBy {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub columns: &'static [&'static str],
+}
+
+fn strings(o: &mut String, items: &[&str]) {
+    o.push('[');
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            o.push(',');
+        }
+        string(o, s);
+    }
+    o.push(']');
+}
+
+/// Appends `,"charts":{...},"default_charts":[...],"group_by":{...}`;
+/// `default_charts` pairs a chart's key with a group-by key.
+pub fn charts(
+    o: &mut String,
+    charts: &[Chart],
+    default_charts: &[(&str, &str)],
+    group_by: &[GroupBy],
+) {
+    o.push_str(",\"charts\":{");
+    for (i, c) in charts.iter().enumerate() {
+        if i > 0 {
+            o.push(',');
+        }
+        string(o, c.key);
+        o.push_str(":{\"name\":");
+        string(o, c.name);
+        o.push_str(",\"type\":");
+        string(o, c.kind);
+        o.push_str(",\"columns\":");
+        strings(o, c.columns);
+        o.push('}');
+    }
+    o.push_str("},\"default_charts\":[");
+    for (i, (chart, group)) in default_charts.iter().enumerate() {
+        if i > 0 {
+            o.push(',');
+        }
+        strings(o, &[chart, group]);
+    }
+    o.push_str("],\"group_by\":{");
+    for (i, g) in group_by.iter().enumerate() {
+        if i > 0 {
+            o.push(',');
+        }
+        string(o, g.key);
+        o.push_str(":{\"name\":");
+        string(o, g.name);
+        o.push_str(",\"columns\":");
+        strings(o, g.columns);
+        o.push('}');
     }
     o.push('}');
 }

@@ -9,7 +9,7 @@ use tcp_resets::cli::{self, Command};
 use tcp_resets::clock;
 use tcp_resets::error::Error;
 use tcp_resets::functions::{Dispatcher, FUNCTIONS};
-use tcp_resets::listeners::{table, Listeners};
+use tcp_resets::listeners::{table, text, Listeners};
 use tcp_resets::log::Log;
 use tcp_resets::platform::{Host, Kernel};
 use tcp_resets::plugin::{self, Plugin};
@@ -42,14 +42,19 @@ fn print(text: &str) -> Result<(), Error> {
 /// `--listeners`: the table once, for a person (or `--json`, netdata's
 /// form); exit 1 with the reason where the listeners cannot be read.
 fn listeners(json: bool) -> Result<(), Exit> {
-    let listing = Host::listeners(&|| false)
+    let listing = Host::listeners(&|| false, true)
         .map_err(|why| Exit::Unavailable(format!("cannot list the listeners: {why}")))?;
-    let table =
-        Listeners::default().table(listing.rows, listing.unreadable_processes, Host::LISTENERS);
+    let table = Listeners::default().table(
+        listing.rows,
+        listing.host,
+        listing.unreadable_processes,
+        Host::LISTENERS,
+        true,
+    );
     let text = if json {
-        table::json(&table, 1, clock::now().wall_s()) + "\n"
+        table::json(&table, 1, clock::now().wall_s() + 1) + "\n"
     } else {
-        table::text(&table)
+        text::text(&table)
     };
     print(&text).map_err(Exit::Plugin)
 }

@@ -49,7 +49,9 @@ fn by_hand_the_overflowing_listener_matches_ss() {
     assert_eq!((q0, q1, limit), (4, 4, 3));
     assert_eq!(get("Queue"), 4);
     assert_eq!(get("Limit"), 3);
-    assert_eq!(get("Fill"), 133);
+    // The queue holds the limit and one more: full, refusing.
+    assert_eq!(get("Fill"), 100);
+    assert_eq!(get("Status"), "refusing");
     let drops = get("Drops").as_u64().unwrap();
     assert!(
         d0 > 0 && (d0..=d1).contains(&drops),
@@ -65,7 +67,7 @@ fn by_hand_the_overflowing_listener_matches_ss() {
         .find(|l| l.starts_with(&format!("127.0.0.1:{port} ")))
         .expect("our row");
     let cells: Vec<&str> = line.split_whitespace().collect();
-    assert_eq!(cells[1..4], ["4", "3", "133%"], "{line}");
+    assert_eq!(cells[1..5], ["refusing", "4", "3", "100%"], "{line}");
     assert!(out.stdout.starts_with("LISTENER "), "{}", out.stdout);
 }
 
@@ -133,7 +135,9 @@ fn calls_on_stdin_from_both_netdata_versions_are_answered_between_samples() {
     let s = asked(
             b"FUNCTION ffaa80ec-e8f2-11f1-82a4-02fc00000001 10 \"tcp-listeners\"\n\
              FUNCTION cbf78ae1e3814d23bc69b6e530162ded 10 \"tcp-listeners info\" \"0x8\" \"method=none,role=any,permissions=0x8,ip=localhost\"\n\
-             FUNCTION_PAYLOAD 3d6c 5 \"tcp-listeners\" \"0x8\" \"m\" \"application/json\"\n{\"x\":\n1}\nFUNCTION_PAYLOAD_END\n"
+             FUNCTION_PAYLOAD 3d6c 5 \"tcp-listeners\" \"0x8\" \"m\" \"application/json\"\n{\"x\":\n1}\nFUNCTION_PAYLOAD_END\n\
+             FUNCTION_PAYLOAD 3d6d 5 \"tcp-listeners\" \"0x13\" \"m\" \"application/json\"\n{\"info\": true}\nFUNCTION_PAYLOAD_END\n\
+             FUNCTION 0a0b 10 \"tcp-listeners\" \"0x13\" \"method=cloud\"\n"
         ,
     );
     let txs: Vec<&str> = s.results.iter().map(|r| r.0.as_str()).collect();
@@ -142,18 +146,39 @@ fn calls_on_stdin_from_both_netdata_versions_are_answered_between_samples() {
         [
             "ffaa80ec-e8f2-11f1-82a4-02fc00000001",
             "cbf78ae1e3814d23bc69b6e530162ded",
-            "3d6c"
+            "3d6c",
+            "3d6d",
+            "0a0b"
         ]
     );
-    for (_, status, kind, body) in &s.results {
-        assert_eq!((*status, kind.as_str()), (200, "application/json"));
-        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    let bodies: Vec<serde_json::Value> = s
+        .results
+        .iter()
+        .map(|(_, status, kind, body)| {
+            assert_eq!((*status, kind.as_str()), (200, "application/json"));
+            serde_json::from_str(body).unwrap()
+        })
+        .collect();
+    // 1.37's call (no access) and the anonymous one: the table without
+    // owners.
+    for v in [&bodies[0], &bodies[2]] {
         assert_eq!(v["type"], "table");
-        assert_eq!(row(&v, port)("Limit"), 3);
+        assert_eq!(row(v, port)("Limit"), 3);
+        assert_eq!(row(v, port)("Status"), "refusing");
+        assert!(v["columns"].get("PID").is_none(), "{}", v["columns"]);
     }
-    // The second call knows the drops since the first.
-    let second: serde_json::Value = serde_json::from_str(&s.results[1].3).unwrap();
-    assert!(row(&second, port)("NewDrops").as_u64().is_some());
+    // Info, asked as a word or in a JSON body: metadata only.
+    for v in [&bodies[1], &bodies[3]] {
+        assert_eq!(v["v"], 3);
+        assert!(v.get("data").is_none() && v.get("columns").is_none(), "{v}");
+    }
+    // A caller with sensitive access sees the owner: this test.
+    let full = &bodies[4];
+    assert_eq!(row(full, port)("PID"), std::process::id());
+    // Each data call knows the drops since the one before; info calls
+    // moved nothing.
+    assert!(bodies[0]["help"].as_str().unwrap().contains("First call"));
+    assert!(row(&bodies[2], port)("NewDrops").as_u64().is_some());
     // Samples went on around the answers.
     assert!(s.samples("tcp_resets.resets").len() >= 2);
 }
@@ -185,8 +210,8 @@ fn the_function_is_registered_once_before_the_charts() {
     assert_eq!(s.functions.len(), 1);
     let (name, timeout, help, rest) = &s.functions[0];
     assert_eq!((name.as_str(), *timeout), ("tcp-listeners", 10));
-    assert!(help.contains("accept queue"));
-    assert_eq!(rest, &["top", "0x0", "100", "0"]);
+    assert!(help.contains("accept and SYN queues"));
+    assert_eq!(rest, &["top", "0x8", "100", "0"]);
     assert!(out.stdout.starts_with("FUNCTION GLOBAL \"tcp-listeners\" "));
 }
 

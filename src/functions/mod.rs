@@ -42,8 +42,8 @@ pub struct FunctionDef {
     pub timeout_s: u64,
     /// netdata's tags (`top`).
     pub tags: &'static str,
-    /// The access bits a caller needs, as netdata 2.x reads them (hex).
-    pub access: &'static str,
+    /// The access bits a caller needs (`http-access.h`).
+    pub access: u32,
     /// Its place among the Functions netdata lists.
     pub priority: u64,
     /// Makes its handler, once at start-up.
@@ -52,8 +52,30 @@ pub struct FunctionDef {
 
 /// Answers the calls of one Function.
 pub trait Handler: std::fmt::Debug {
+    /// The answer to `info` (the UI asks it before the data): what the
+    /// Function is and takes, without reading anything or moving any
+    /// state (`&self`).
+    fn info(&self, request: &Request<'_>) -> String;
+
     /// The body of the answer to a call (JSON, one line), or why not.
     fn answer(&mut self, request: &Request<'_>) -> Result<String, Failure>;
+}
+
+/// netdata's access bits (`src/libnetdata/user-auth/http-access.h`).
+pub mod access {
+    /// Signed in to Netdata Cloud.
+    pub const SIGNED_ID: u32 = 0x1;
+    /// In the node's Cloud space.
+    pub const SAME_SPACE: u32 = 0x2;
+    /// Data any caller of the agent's API may see; what netdata gives an
+    /// anonymous caller.
+    pub const ANONYMOUS_DATA: u32 = 0x8;
+    /// Sensitive data.
+    pub const SENSITIVE_DATA: u32 = 0x10;
+    /// What netdata's own Functions require before they show process
+    /// names, PIDs, users or connections (`network-viewer.c`,
+    /// `apps_plugin.c`): all three bits.
+    pub const SENSITIVE: u32 = SIGNED_ID | SAME_SPACE | SENSITIVE_DATA;
 }
 
 /// What a handler is asked.
@@ -66,6 +88,10 @@ pub struct Request<'a> {
     pub update_every: u64,
     /// Asked while the answer is made: the plugin is stopping.
     pub stopped: &'a dyn Fn() -> bool,
+    /// Whether the caller may see sensitive data: netdata says its access
+    /// includes [`access::SENSITIVE`] (`http_access_user_has_enough_access_level_for_endpoint()`).
+    /// Never when netdata sent no access (1.37).
+    pub sensitive: bool,
 }
 
 /// A call that cannot be answered: the status, and a message for the
@@ -100,7 +126,25 @@ fn echoable(tx: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// A whole answer: the frame around `body`, which expires now.
+/// Whether `call` asks for `info`: the word among its arguments (a GET),
+/// or `"info": true` in its JSON body (a POST, as 2.x's UI sends once an
+/// info answer said `v: 3`).
+fn asks_info(call: &Call) -> bool {
+    call.words.iter().skip(1).any(|w| w == "info")
+        || call.payload.as_deref().is_some_and(|body| {
+            // The key, then its value: `true` after the colon.
+            body.match_indices("\"info\"").any(|(at, key)| {
+                let rest = body[at + key.len()..].trim_start();
+                rest.strip_prefix(':')
+                    .is_some_and(|v| v.trim_start().starts_with("true"))
+            })
+        })
+}
+
+/// A whole answer: the frame around `body`. The frame expires now (a
+/// later time makes netdata 2.x let proxies cache it, `Cache-Control:
+/// public`, and answers differ by caller); the body says how long its
+/// data holds.
 fn frame(tx: &str, status: u16, body: &str) -> Vec<u8> {
     let mut o = String::with_capacity(body.len() + 128);
     let _ = write!(
@@ -142,7 +186,7 @@ impl Dispatcher {
         for d in self.defs {
             let _ = writeln!(
                 o,
-                "FUNCTION GLOBAL \"{}\" {} \"{}\" \"{}\" \"{}\" {} 0",
+                "FUNCTION GLOBAL \"{}\" {} \"{}\" \"{}\" \"0x{:x}\" {} 0",
                 d.name, d.timeout_s, d.help, d.tags, d.access, d.priority
             );
         }
@@ -279,7 +323,13 @@ impl Dispatcher {
             args: &call.words[1..],
             update_every,
             stopped,
+            sensitive: call
+                .access
+                .is_some_and(|a| a & access::SENSITIVE == access::SENSITIVE),
         };
+        if asks_info(call) {
+            return Some(frame(&call.tx, 200, &self.handlers[i].info(&request)));
+        }
         let answer = self.handlers[i].answer(&request);
         if arrived.elapsed() >= deadline {
             return late(self, log);

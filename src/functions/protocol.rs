@@ -13,8 +13,10 @@
 //! QUIT
 //! ```
 //!
+//! `<access>` is the caller's access (`http-access.h`'s bits, hex): what
+//! netdata lets this caller see; `<source>` says who calls and is not read.
 //! `QUIT` comes without a newline; netdata 1.37 writes only
-//! `FUNCTION <tx> <timeout> "<name args>"`. Words are split as netdata's
+//! `FUNCTION <tx> <timeout> "<name args>"`, with no access. Words are split as netdata's
 //! parser splits them: on whitespace, with `"…"` or `'…'` grouping a word.
 //!
 //! Pure: bytes in, [`Event`]s out. Lines are gathered in a buffer reserved
@@ -35,6 +37,29 @@ pub struct Call {
     pub timeout_s: u64,
     /// The function's name and its arguments, split into words.
     pub words: Vec<String>,
+    /// The caller's access bits; `None` when netdata sent none (1.37).
+    pub access: Option<u32>,
+    /// The body of a `FUNCTION_PAYLOAD` (JSON from 2.x's UI), whole lines
+    /// joined by `\n`.
+    pub payload: Option<String>,
+}
+
+/// Every access bit netdata defines (`HTTP_ACCESS_ALL`).
+const ACCESS_ALL: u32 = 0x7ff;
+
+/// The access word as netdata's own plugins read it
+/// (`http_access_from_hex()`: hex, an optional `0x`, masked with
+/// `HTTP_ACCESS_ALL`); a word that is not hex grants nothing.
+pub fn access(word: &str) -> u32 {
+    let hex = word
+        .strip_prefix("0x")
+        .or_else(|| word.strip_prefix("0X"))
+        .unwrap_or(word);
+    let ok = !hex.is_empty() && hex.len() <= 16 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    if !ok {
+        return 0;
+    }
+    (u64::from_str_radix(hex, 16).unwrap_or(0) & u64::from(ACCESS_ALL)) as u32
 }
 
 impl Call {
@@ -45,6 +70,8 @@ impl Call {
             tx: tx.into(),
             timeout_s,
             words: words.iter().map(|w| w.to_string()).collect(),
+            access: None,
+            payload: None,
         }
     }
 }
@@ -101,11 +128,11 @@ pub fn words(line: &str) -> Vec<String> {
     }
 }
 
-/// A payload being received: the call it belongs to and its size so far.
+/// A payload being received: the call it belongs to and its body so far.
 #[derive(Debug)]
 struct Payload {
     call: Option<Call>,
-    bytes: usize,
+    body: String,
 }
 
 /// The stdin parser.
@@ -176,18 +203,23 @@ impl Input {
         if let Some(p) = self.payload.as_mut() {
             if line.trim() == "FUNCTION_PAYLOAD_END" {
                 let p = self.payload.take().expect("payload in progress");
-                if let Some(call) = p.call {
+                if let Some(mut call) = p.call {
+                    call.payload = Some(p.body);
                     out(Event::Call(call));
                 }
-            } else {
-                p.bytes += line.len() + 1;
-                if p.bytes > MAX_BODY {
-                    if let Some(call) = p.call.take() {
-                        out(Event::Malformed {
-                            tx: Some(call.tx),
-                            why: "the payload is larger than 1 MiB",
-                        });
+            } else if p.call.is_some() {
+                if p.body.len() + line.len() + 1 > MAX_BODY {
+                    let call = p.call.take().expect("a call");
+                    p.body = String::new();
+                    out(Event::Malformed {
+                        tx: Some(call.tx),
+                        why: "the payload is larger than 1 MiB",
+                    });
+                } else {
+                    if !p.body.is_empty() {
+                        p.body.push('\n');
                     }
+                    p.body.push_str(line);
                 }
             }
             return;
@@ -208,7 +240,10 @@ impl Input {
                         None
                     }
                 };
-                self.payload = Some(Payload { call, bytes: 0 });
+                self.payload = Some(Payload {
+                    call,
+                    body: String::new(),
+                });
             }
             "FUNCTION_CANCEL" => match w.get(1) {
                 Some(tx) => out(Event::Cancel(tx.clone())),
@@ -253,6 +288,8 @@ fn call(w: &[String]) -> Event {
         tx,
         timeout_s,
         words,
+        access: w.get(4).map(|a| access(a)),
+        payload: None,
     })
 }
 

@@ -19,13 +19,21 @@ pub(crate) fn parts(answer: &[u8]) -> (Vec<String>, serde_json::Value, String) {
 struct Echo;
 
 impl Handler for Echo {
+    fn info(&self, r: &Request<'_>) -> String {
+        format!("{{\"info\":true,\"sensitive\":{}}}", r.sensitive)
+    }
+
     fn answer(&mut self, r: &Request<'_>) -> Result<String, Failure> {
         match r.args.first().map(String::as_str) {
             Some("fail") => Err(Failure {
                 status: 418,
                 message: "no \"tea\"".into(),
             }),
-            _ => Ok(format!("{{\"args\":{}}}", r.args.len())),
+            _ => Ok(format!(
+                "{{\"args\":{},\"sensitive\":{}}}",
+                r.args.len(),
+                r.sensitive
+            )),
         }
     }
 }
@@ -35,7 +43,7 @@ const ECHO: &[FunctionDef] = &[FunctionDef {
     help: "Echoes",
     timeout_s: 7,
     tags: "top",
-    access: "0x0",
+    access: 0,
     priority: 100,
     handler: || Box::new(Echo),
 }];
@@ -48,7 +56,7 @@ fn answer(d: &mut Dispatcher, c: &Call, log: &mut Log) -> Option<Vec<u8>> {
 fn registration_is_one_line_per_function_that_both_agents_read() {
     let r = Dispatcher::new(FUNCTIONS).registration();
     assert!(r.starts_with("FUNCTION GLOBAL \"tcp-listeners\" 10 \""));
-    assert!(r.ends_with("\" \"top\" \"0x0\" 100 0\n"));
+    assert!(r.ends_with("\" \"top\" \"0x8\" 100 0\n"));
     assert_eq!(r.matches('\n').count(), FUNCTIONS.len());
     // 1.37 reads at most 20 words a line.
     for line in r.lines() {
@@ -72,6 +80,41 @@ fn a_call_reaches_its_handler_with_its_arguments() {
     );
     assert_eq!(body["args"], 2);
     assert_eq!(end, "FUNCTION_RESULT_END\n");
+}
+
+#[test]
+fn info_is_answered_by_the_info_handler_asked_either_way() {
+    let mut d = Dispatcher::new(ECHO);
+    let mut log = Log::memory_for_tests();
+    let (_, body, _) = parts(&answer(&mut d, &call("t", &["echo", "info"]), &mut log).unwrap());
+    assert_eq!(body["info"], true);
+    let mut post = call("t", &["echo"]);
+    post.payload = Some("{\n  \"selections\": {},\n  \"info\" :\n true\n}".into());
+    let (_, body, _) = parts(&answer(&mut d, &post, &mut log).unwrap());
+    assert_eq!(body["info"], true);
+    // "info" as a value, or false, is no info request.
+    post.payload = Some("{\"q\":\"info\",\"info\":false}".into());
+    let (_, body, _) = parts(&answer(&mut d, &post, &mut log).unwrap());
+    assert_eq!(body["args"], 0);
+}
+
+#[test]
+fn sensitive_data_only_for_callers_with_all_three_access_bits() {
+    let mut d = Dispatcher::new(ECHO);
+    let mut log = Log::memory_for_tests();
+    for (access, sensitive) in [
+        (None, false),
+        (Some(0x8), false),
+        (Some(0x10), false),
+        (Some(0x12), false),
+        (Some(0x13), true),
+        (Some(0x7ff), true),
+    ] {
+        let mut c = call("t", &["echo"]);
+        c.access = access;
+        let (_, body, _) = parts(&answer(&mut d, &c, &mut log).unwrap());
+        assert_eq!(body["sensitive"], sensitive, "{access:?}");
+    }
 }
 
 #[test]
@@ -131,28 +174,36 @@ fn a_transaction_that_cannot_be_echoed_is_not_answered() {
 
 #[cfg(target_os = "linux")]
 #[test]
-fn tcp_listeners_shows_a_listener_of_this_host_and_its_new_drops() {
+fn tcp_listeners_answers_info_without_reading_then_the_table_and_its_new_drops() {
     let l = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
     let port = l.local_addr().unwrap().port();
     let mut d = Dispatcher::new(FUNCTIONS);
     let mut log = Log::memory_for_tests();
-    let c = call(
-        "ffaa80ec-e8f2-11f1-82a4-02fc00000001",
-        &["tcp-listeners", "info"],
-    );
-    let (head, body, _) = parts(&answer(&mut d, &c, &mut log).unwrap());
+    let tx = "ffaa80ec-e8f2-11f1-82a4-02fc00000001";
+    let (head, info, _) =
+        parts(&answer(&mut d, &call(tx, &["tcp-listeners", "info"]), &mut log).unwrap());
     assert_eq!(head[2], "200");
-    let data = body["data"].as_array().unwrap();
-    let ours = format!("127.0.0.1:{port}");
-    assert!(data.iter().any(|r| r[0] == ours.as_str()), "{body}");
+    assert_eq!((&info["v"], info.get("data")), (&3.into(), None));
+    let row_of = |body: &serde_json::Value| {
+        let ours = format!("127.0.0.1:{port}");
+        body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r[0] == ours.as_str())
+            .cloned()
+            .unwrap_or_else(|| panic!("{ours} not in {body}"))
+    };
+    let c = call(tx, &["tcp-listeners"]);
+    let (_, first, _) = parts(&answer(&mut d, &c, &mut log).unwrap());
+    // The info call moved no baseline: this is the first call.
+    assert!(
+        first["help"].as_str().unwrap().contains("First call"),
+        "{first}"
+    );
+    let new_drops = first["columns"]["NewDrops"]["index"].as_u64().unwrap() as usize;
+    assert_eq!(row_of(&first)[new_drops], serde_json::Value::Null);
     // The second call knows the drops since the first.
-    let (_, body, _) = parts(&answer(&mut d, &c, &mut log).unwrap());
-    let row = body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r[0] == ours.as_str())
-        .unwrap()
-        .clone();
-    assert_eq!(row[6], 0, "{row}");
+    let (_, second, _) = parts(&answer(&mut d, &c, &mut log).unwrap());
+    assert_eq!(row_of(&second)[new_drops], 0, "{second}");
 }

@@ -1,13 +1,15 @@
 //! The listeners table: one row per listening socket, the worst first, as
-//! netdata's Functions JSON (the form both agents pass to their UIs) and as
-//! aligned text for a person at a terminal. Pure: rows in, text out.
+//! netdata's Functions JSON (the form both agents pass to their UIs,
+//! `FUNCTION_UI_SCHEMA.json`) and as aligned text for a person at a
+//! terminal ([`super::text`]). Pure: rows in, text out.
 
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use crate::json::{self, Cell, Column};
+use super::evidence::{Judgement, Netstat, Status};
+use crate::json::{self, Cell, Chart, Column, GroupBy};
 
-/// One listening socket.
+/// One listening socket, as the kernel shows it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Row {
     pub addr: Option<IpAddr>,
@@ -17,26 +19,35 @@ pub struct Row {
     /// The accept queue's limit: the `listen()` backlog capped by
     /// `net.core.somaxconn` (FreeBSD: `kern.ipc.soacceptqueue`).
     pub limit: u32,
-    /// Drops since the socket was created; `None` where the kernel does
-    /// not count them per socket.
+    /// The socket's drop counter since it was created; `None` where the
+    /// kernel keeps none per socket.
     pub drops: Option<u64>,
-    /// Drops since the previous call; `None` on the first call.
-    pub new_drops: Option<u64>,
-    /// Handshakes waiting in SYN-RECV for this listener.
+    /// Pending handshakes (request sockets in SYN-RECV; FreeBSD: syncache
+    /// entries) that belong to this listener.
     pub half_open: Option<u32>,
-    pub uid: u32,
+    /// Fast Open connections still in SYN-RECV: full sockets, already in
+    /// the accept queue.
+    pub fast_open: Option<u32>,
+    /// The owner's uid; `None` when the owners were not read.
+    pub uid: Option<u32>,
     pub user: Option<String>,
     pub pid: Option<u32>,
     pub process: Option<String>,
-    /// What identifies the socket (its inode on Linux).
-    pub id: u64,
+    /// What identifies the socket from one call to the next (Linux: its
+    /// socket cookie, never reused).
+    pub key: u64,
+    /// The socket's inode, as `ss -e` and `/proc/<pid>/fd` show it.
+    pub inode: Option<u64>,
 }
 
 impl Row {
-    /// How full the accept queue is, in percent (above 100 when the kernel
-    /// let it run one over); `None` without a limit.
-    pub fn fill(&self) -> Option<u64> {
-        (self.limit > 0).then(|| u64::from(self.queue) * 100 / u64::from(self.limit))
+    /// `addr:port`, IPv6 addresses in brackets.
+    pub fn listener(&self) -> String {
+        match self.addr {
+            Some(IpAddr::V6(a)) => format!("[{a}]:{}", self.port),
+            Some(a) => format!("{a}:{}", self.port),
+            None => format!("*:{}", self.port),
+        }
     }
 
     /// A listener of root's on 127.0.0.1:`port`, for the tests.
@@ -48,36 +59,40 @@ impl Row {
             queue,
             limit,
             drops,
+            half_open: Some(0),
+            uid: Some(0),
             user: Some("root".into()),
-            id: u64::from(port),
+            key: u64::from(port),
             ..Row::default()
-        }
-    }
-
-    /// `addr:port`, IPv6 addresses in brackets.
-    pub fn listener(&self) -> String {
-        match self.addr {
-            Some(IpAddr::V6(a)) => format!("[{a}]:{}", self.port),
-            Some(a) => format!("{a}:{}", self.port),
-            None => format!("*:{}", self.port),
         }
     }
 }
 
-/// What a kernel's listeners table can tell, as the help and the text
-/// footer say it (each kernel's folder under `platform/` has its own).
-#[derive(Debug, PartialEq, Eq)]
+/// What a kernel's listeners table can tell, in its own words (each
+/// kernel's folder under `platform/` has its own).
+#[derive(Debug)]
 pub struct ListenerFacts {
-    /// The help's opening: whose sockets, and what queue and limit mean.
-    pub intro: &'static str,
-    /// Whether the kernel counts drops per socket.
-    pub counts_drops: bool,
-    /// The help's half-open and owner part.
+    /// Whose sockets the table has.
+    pub scope: &'static str,
+    /// What the limit is.
+    pub limit: &'static str,
+    /// How many connections the accept queue holds with a limit: one more
+    /// is refused.
+    pub capacity: fn(u32) -> u64,
+    /// [`capacity`](Self::capacity) in words, and the kernel function that
+    /// decides it.
+    pub capacity_text: &'static str,
+    /// What the SYN queue column counts.
     pub half_open: &'static str,
-    /// The help's sentence when the rows have no drop counts.
+    /// Whether a listener's pending handshakes are limited by its own
+    /// limit (Linux), so that a full SYN queue can be told.
+    pub syn_queue_limited: bool,
+    /// What the socket drop counter counts; `None` where the kernel keeps
+    /// none per socket, with [`no_drops`](Self::no_drops) saying so.
+    pub drops: Option<&'static str>,
     pub no_drops: &'static str,
-    /// The text footer's ending when the rows have no drop counts.
-    pub no_drops_footer: &'static str,
+    /// What the plugin needs to see every process's sockets.
+    pub owners_need: &'static str,
     /// Why some listeners have no owning process, where the kernel hides
     /// them (`{}` is their number).
     pub hidden_owners: Option<&'static str>,
@@ -85,38 +100,76 @@ pub struct ListenerFacts {
     pub function_help: &'static str,
 }
 
-/// The rows to show, worst first, and what was left out.
+/// A row and what is known of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    pub row: Row,
+    pub judgement: Judgement,
+}
+
+impl Listed {
+    /// How full the accept queue is, in percent of what it holds: 100 when
+    /// it refuses connections.
+    pub fn fill(&self, facts: &ListenerFacts) -> u64 {
+        (u64::from(self.row.queue) * 100 / (facts.capacity)(self.row.limit).max(1)).min(100)
+    }
+}
+
+/// The rows to show, worst first, and what was left out.
+#[derive(Clone, Debug)]
 pub struct Table {
-    pub rows: Vec<Row>,
+    pub rows: Vec<Listed>,
     /// Listeners found in all.
     pub total: usize,
     /// Processes whose sockets could not be looked at (no privilege).
     pub unreadable_processes: usize,
     /// What the kernel the rows come from can tell.
     pub facts: &'static ListenerFacts,
+    /// The host's counts since the previous call; `None` on the first.
+    pub since: Option<Netstat>,
+    /// Whether the owners (user, process) are shown.
+    pub owners: bool,
 }
 
 /// At most this many rows are answered, the worst first.
 pub const MAX_ROWS: usize = 5000;
 
 impl Table {
-    /// Sorts `rows` by drops (most first; unknown last), then fill, then
-    /// queue, then listener, and keeps the first `max`.
+    /// Sorts the rows by their judgement (status; proven overflows, most
+    /// first; fill; possible overflows; new drops), then by listener, and
+    /// keeps the first `max`.
     pub fn worst_first(
-        mut rows: Vec<Row>,
+        rows: Vec<Row>,
+        judgements: Vec<Judgement>,
         max: usize,
         unreadable_processes: usize,
         facts: &'static ListenerFacts,
     ) -> Table {
+        let mut rows: Vec<Listed> = rows
+            .into_iter()
+            .zip(judgements)
+            .map(|(row, judgement)| Listed { row, judgement })
+            .collect();
         rows.sort_by(|a, b| {
-            b.drops
-                .cmp(&a.drops)
-                .then(b.fill().cmp(&a.fill()))
-                .then(b.queue.cmp(&a.queue))
-                .then(a.port.cmp(&b.port))
-                .then(a.addr.cmp(&b.addr))
-                .then(a.id.cmp(&b.id))
+            let (ja, jb) = (&a.judgement, &b.judgement);
+            ja.status
+                .cmp(&jb.status)
+                .then(
+                    jb.overflows
+                        .map(|o| o.min)
+                        .cmp(&ja.overflows.map(|o| o.min)),
+                )
+                .then(b.fill(facts).cmp(&a.fill(facts)))
+                .then(b.row.queue.cmp(&a.row.queue))
+                .then(
+                    jb.overflows
+                        .map(|o| o.max)
+                        .cmp(&ja.overflows.map(|o| o.max)),
+                )
+                .then(jb.new_drops.cmp(&ja.new_drops))
+                .then(a.row.port.cmp(&b.row.port))
+                .then(a.row.addr.cmp(&b.row.addr))
+                .then(a.row.key.cmp(&b.row.key))
         });
         let total = rows.len();
         rows.truncate(max);
@@ -125,22 +178,14 @@ impl Table {
             total,
             unreadable_processes,
             facts,
-        }
-    }
-
-    /// Whether the rows carry drop counts: some row has one, or there is
-    /// no row and the kernel counts them.
-    pub fn has_drops(&self) -> bool {
-        if self.rows.is_empty() {
-            self.facts.counts_drops
-        } else {
-            self.rows.iter().any(|r| r.drops.is_some())
+            since: None,
+            owners: true,
         }
     }
 
     /// Rows without an owning process.
     fn without_process(&self) -> usize {
-        self.rows.iter().filter(|r| r.pid.is_none()).count()
+        self.rows.iter().filter(|r| r.row.pid.is_none()).count()
     }
 
     /// How many listeners were left out.
@@ -149,227 +194,327 @@ impl Table {
     }
 
     /// `N listeners` and, when some are, how many were left out.
-    fn count(&self) -> String {
+    pub fn count(&self) -> String {
         match self.omitted() {
             0 => format!("{} listeners", self.total),
             n => format!("{} listeners, {n} left out", self.total),
         }
     }
 
-    /// The help text: what the table shows, how much of it, and what it
-    /// could not see; true of the kernel the rows come from and of what
-    /// they carry.
+    /// How many rows have `status`.
+    pub fn with(&self, status: Status) -> usize {
+        self.rows
+            .iter()
+            .filter(|r| r.judgement.status == status)
+            .count()
+    }
+
+    /// The help text: what each column counts and which kernel function
+    /// counts it, what the statuses prove and what they cannot tell, how
+    /// much is shown and what could not be seen.
     pub fn help(&self) -> String {
-        let mut h = String::from(self.facts.intro);
-        if self.has_drops() {
+        let f = self.facts;
+        let mut h = format!(
+            "Listening TCP sockets {}, worst first. Status: refusing = the accept queue is full \
+             now, so every new connection is dropped until the application accepts one; ",
+            f.scope
+        );
+        if f.drops.is_some() {
             h.push_str(
-                "drops since the socket was created and since the previous call (the socket's \
-                 drop counter, counted by tcp_listendrop() on every listen-queue overflow), ",
+                "overflowed = the host's ListenOverflows proves this socket overflowed since the \
+                 previous call; overflow possible = some of its drops since the previous call \
+                 may have been overflows (the kernel keeps no overflow counter per socket; when \
+                 several sockets had drops, it does not say which one overflowed); drops, no \
+                 overflow = drops while the host counted no overflow (TCP_DEFER_ACCEPT's \
+                 discarded ACKs, handshakes ended by a reset, filtered segments); ",
             );
         }
-        h.push_str(self.facts.half_open);
-        if !self.has_drops() {
-            h.push_str(self.facts.no_drops);
+        if f.syn_queue_limited {
+            h.push_str(
+                "SYN queue full = more pending handshakes than the limit \
+                 (inet_csk_reqsk_queue_is_full()): new SYNs are dropped when tcp_syncookies is 0 \
+                 (TCPReqQFullDrop), else answered with SYN cookies; ",
+            );
         }
-        h.push_str(" Worst first.");
+        let _ = write!(
+            h,
+            "ok = none of these. Accept queue: connections waiting for accept(); limit: {}; \
+             fill: the queue against what it holds ({}). SYN queue: {}. ",
+            f.limit, f.capacity_text, f.half_open
+        );
+        match f.drops {
+            Some(d) => {
+                let _ = write!(
+                    h,
+                    "Socket drops: {d}. Overflows at least / at most: this socket's accept-queue \
+                     overflows since the previous call, as the host's ListenOverflows (read before \
+                     and after the sockets) and every socket's drops bound them. "
+                );
+            }
+            None => h.push_str(f.no_drops),
+        }
+        match &self.since {
+            Some(s) => {
+                let n = |v: Option<u64>| v.map_or("?".to_string(), |v| v.to_string());
+                let _ = write!(
+                    h,
+                    " Since the previous call the host counted {} listen overflows \
+                     (ListenOverflows), {} ACKs discarded for TCP_DEFER_ACCEPT (TCPDeferAcceptDrop) \
+                     and {} handshakes ended by a reset (EmbryonicRsts).",
+                    n(s.listen_overflows),
+                    n(s.defer_accept_drops),
+                    n(s.embryonic_rsts)
+                );
+            }
+            None if f.drops.is_some() => h.push_str(
+                " First call: drops and overflows since the previous call start with the next \
+                 one (every caller shares one baseline).",
+            ),
+            None => {}
+        }
         let _ = write!(h, " {}.", self.count());
-        if self.unreadable_processes > 0 {
-            let _ = write!(
-                h,
-                " The sockets of {} processes could not be looked at (their owning process is \
-                 left empty): the plugin needs CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH for other \
-                 users' processes.",
-                self.unreadable_processes
+        if !self.owners {
+            h.push_str(
+                " Owners (user, process) are shown only to callers netdata lets see sensitive \
+                 data (signed in to Netdata Cloud, in this node's space, with sensitive-data \
+                 access); this call was not.",
             );
-        }
-        let orphans = self.without_process();
-        if let (Some(why), true) = (self.facts.hidden_owners, orphans > 0) {
-            h.push(' ');
-            h.push_str(&why.replace("{}", &orphans.to_string()));
+        } else {
+            if self.unreadable_processes > 0 {
+                let _ = write!(
+                    h,
+                    " The sockets of {} processes could not be looked at (their owning process \
+                     is left empty): {}.",
+                    self.unreadable_processes, f.owners_need
+                );
+            }
+            let orphans = self.without_process();
+            if let (Some(why), true) = (f.hidden_owners, orphans > 0) {
+                h.push(' ');
+                h.push_str(&why.replace("{}", &orphans.to_string()));
+            }
         }
         h
     }
 }
 
-/// The columns, in the order of a row's cells.
-const COLUMNS: [Column; 13] = [
+/// Whether a column is shown only with the owners.
+fn owner_column(key: &str) -> bool {
+    matches!(key, "UID" | "User" | "PID" | "Process")
+}
+
+/// Every column, in the order of a row's cells.
+const COLUMNS: [Column; 19] = [
     Column {
         sticky: true,
         ..Column::new("Listener", "Listener", "string", None)
     },
-    Column::new("Port", "Port", "integer", None),
-    Column::new("Queue", "Queue", "integer", Some("connections")),
-    Column::new("Limit", "Limit", "integer", Some("connections")),
+    Column {
+        visual: "pill",
+        expanded_filter: true,
+        ..Column::new("Status", "Status", "string", None)
+    },
+    Column::id("Port", "Port"),
+    Column::new("Queue", "Accept queue", "integer", Some("connections"))
+        .described("connections waiting for accept() (sk_ack_backlog)"),
+    Column::new(
+        "Limit",
+        "Accept queue limit",
+        "integer",
+        Some("connections"),
+    )
+    .described("sk_max_ack_backlog: the listen() backlog capped by the system's limit"),
     Column {
         summary: "max",
-        ..Column::new("Fill", "Fill", "bar-with-integer", Some("%"))
+        max: Some(100),
+        ..Column::new("Fill", "Accept queue fill", "bar-with-integer", Some("%"))
+            .described("the queue against what it holds; 100 % refuses connections")
     },
-    Column::new("Drops", "Drops", "bar-with-integer", Some("drops")),
-    Column::new("NewDrops", "New drops", "integer", Some("drops")),
-    Column::new("HalfOpen", "Half-open", "integer", Some("handshakes")),
+    Column::new("HalfOpen", "SYN queue", "integer", Some("handshakes"))
+        .described("pending handshakes of this listener"),
     Column {
         visible: false,
-        ..Column::new("UID", "UID", "integer", None)
+        ..Column::new(
+            "FastOpen",
+            "Fast Open in SYN-RECV",
+            "integer",
+            Some("connections"),
+        )
+        .described("Fast Open connections not yet acknowledged, already in the accept queue")
+    },
+    Column {
+        visible: false,
+        ..Column::new("Drops", "Socket drops", "integer", Some("drops"))
+            .described("sk_drops since the socket was created: not overflows")
+    },
+    Column::new("NewDrops", "Socket drops, new", "integer", Some("drops"))
+        .described("sk_drops since the previous call: not overflows"),
+    Column::new(
+        "OverflowsMin",
+        "Overflows, at least",
+        "integer",
+        Some("overflows"),
+    )
+    .described("accept-queue overflows since the previous call that ListenOverflows proves"),
+    Column::new(
+        "OverflowsMax",
+        "Overflows, at most",
+        "integer",
+        Some("overflows"),
+    )
+    .described("accept-queue overflows since the previous call that ListenOverflows allows"),
+    Column {
+        visible: false,
+        ..Column::id("UID", "UID")
     },
     Column::new("User", "User", "string", None),
-    Column::new("PID", "PID", "integer", None),
+    Column::id("PID", "PID"),
     Column::new("Process", "Process", "string", None),
     Column {
         visible: false,
         unique: true,
-        summary: "count",
-        ..Column::new("Id", "Socket", "integer", None)
-    },
+        filter: "none",
+        ..Column::id("Id", "Socket")
+    }
+    .described("the socket's inode (ss -e, /proc/<pid>/fd)"),
+    Column {
+        visible: false,
+        ..Column::id("Rank", "Rank")
+    }
+    .described("1 is the worst"),
+    Column::row_options(),
 ];
 
-/// A row's cells, in [`COLUMNS`] order; `listener` is its `addr:port`.
-fn cells<'a>(r: &'a Row, listener: &'a str) -> [Cell<'a>; 13] {
+/// The cells of `r`, ranked `rank`, in [`COLUMNS`] order; `listener` is
+/// its `addr:port`.
+fn cells<'a>(r: &'a Listed, rank: u64, listener: &'a str, t: &Table) -> [Cell<'a>; 19] {
+    let (row, j) = (&r.row, &r.judgement);
     [
         Cell::Str(listener),
-        Cell::Num(u64::from(r.port)),
-        Cell::Num(u64::from(r.queue)),
-        Cell::Num(u64::from(r.limit)),
-        r.fill().into(),
-        r.drops.into(),
-        r.new_drops.into(),
-        r.half_open.map(u64::from).into(),
-        Cell::Num(u64::from(r.uid)),
-        r.user.as_deref().into(),
-        r.pid.map(u64::from).into(),
-        r.process.as_deref().into(),
-        Cell::Num(r.id),
+        Cell::Str(j.status.text()),
+        Cell::Num(u64::from(row.port)),
+        Cell::Num(u64::from(row.queue)),
+        Cell::Num(u64::from(row.limit)),
+        Cell::Num(r.fill(t.facts)),
+        row.half_open.map(u64::from).into(),
+        row.fast_open.map(u64::from).into(),
+        row.drops.into(),
+        j.new_drops.into(),
+        j.overflows.map(|o| o.min).into(),
+        j.overflows.map(|o| o.max).into(),
+        row.uid.map(u64::from).into(),
+        row.user.as_deref().into(),
+        row.pid.map(u64::from).into(),
+        row.process.as_deref().into(),
+        Cell::Num(row.inode.unwrap_or(row.key)),
+        Cell::Num(rank),
+        Cell::Severity(j.status.severity()),
     ]
 }
 
-/// The table as netdata's Functions JSON, on one line.
+/// The charts, and the groupings of rows (the last two with the owners).
+const CHARTS: [Chart; 3] = [
+    Chart {
+        key: "Queues",
+        name: "Accept and SYN queues",
+        kind: "stacked-bar",
+        columns: &["Queue", "HalfOpen"],
+    },
+    Chart {
+        key: "Drops",
+        name: "Socket drops and overflows since the previous call",
+        kind: "bar",
+        columns: &["NewDrops", "OverflowsMax"],
+    },
+    Chart {
+        key: "Fill",
+        name: "Accept queue fill",
+        kind: "bar",
+        columns: &["Fill"],
+    },
+];
+const GROUP_BY: [GroupBy; 4] = [
+    GroupBy {
+        key: "Status",
+        name: "By status",
+        columns: &["Status"],
+    },
+    GroupBy {
+        key: "Port",
+        name: "By port",
+        columns: &["Port"],
+    },
+    GroupBy {
+        key: "User",
+        name: "By user",
+        columns: &["User"],
+    },
+    GroupBy {
+        key: "Process",
+        name: "By process",
+        columns: &["Process"],
+    },
+];
+
+/// The table as netdata's Functions JSON, on one line: the owner columns
+/// and groupings only when [`Table::owners`] allows.
 pub fn json(t: &Table, update_every: u64, expires: u64) -> String {
-    let mut o = String::with_capacity(256 + t.rows.len() * 160);
-    o.push_str("{\"status\":200,\"type\":\"table\",\"has_history\":false,\"help\":");
-    json::string(&mut o, &t.help());
-    let _ = write!(o, ",\"update_every\":{update_every},\"data\":[");
+    let shown: Vec<usize> = (0..COLUMNS.len())
+        .filter(|&i| t.owners || !owner_column(COLUMNS[i].key))
+        .collect();
+    let mut o = String::with_capacity(1024 + t.rows.len() * 200);
+    json::table_head(&mut o, &t.help(), update_every, expires);
+    o.push_str(",\"data\":[");
     for (i, r) in t.rows.iter().enumerate() {
         if i > 0 {
             o.push(',');
         }
-        json::row(&mut o, cells(r, &r.listener()));
+        let listener = r.row.listener();
+        let all = cells(r, i as u64 + 1, &listener, t);
+        json::row(&mut o, shown.iter().map(|&c| all[c].clone()));
     }
     o.push_str("],");
-    let max_fill = t
-        .rows
+    let has_drops = t.rows.iter().any(|r| r.row.drops.is_some())
+        || (t.rows.is_empty() && t.facts.drops.is_some());
+    let columns: Vec<Column> = shown
         .iter()
-        .filter_map(Row::fill)
-        .max()
-        .unwrap_or(0)
-        .max(100);
-    let max_drops = t.rows.iter().filter_map(|r| r.drops).max().unwrap_or(0);
-    let columns = COLUMNS.map(|c| match c.key {
-        "Fill" => Column {
-            max: Some(max_fill),
-            ..c
-        },
-        // Without drop counts (FreeBSD) their columns are hidden.
-        "Drops" => Column {
-            max: Some(max_drops),
-            visible: t.has_drops(),
-            ..c
-        },
-        "NewDrops" => Column {
-            visible: t.has_drops(),
-            ..c
-        },
-        _ => c,
-    });
+        .map(|&i| {
+            let c = COLUMNS[i];
+            match c.key {
+                // Without drop counts (FreeBSD) their columns are hidden.
+                "NewDrops" | "OverflowsMin" | "OverflowsMax" => Column {
+                    visible: has_drops,
+                    ..c
+                },
+                // The accept queue's limit says what fill is relative to.
+                "Fill" => Column {
+                    description: Some(t.facts.capacity_text),
+                    ..c
+                },
+                "HalfOpen" => Column {
+                    description: Some(t.facts.half_open),
+                    ..c
+                },
+                _ => c,
+            }
+        })
+        .collect();
     json::columns(&mut o, &columns);
-    let sort = if t.has_drops() { "Drops" } else { "Fill" };
-    let _ = write!(
-        o,
-        ",\"default_sort_column\":\"{sort}\",\"expires\":{expires}}}"
+    o.push_str(",\"default_sort_column\":\"Rank\"");
+    let groups: Vec<GroupBy> = GROUP_BY
+        .iter()
+        .filter(|g| t.owners || !owner_column(g.key))
+        .copied()
+        .collect();
+    json::charts(
+        &mut o,
+        &CHARTS,
+        &[("Queues", "Status"), ("Drops", "Port")],
+        &groups,
     );
-    o
-}
-
-/// `s` with every control character (C0, DEL, C1) as `?`: a process may
-/// name itself with escape sequences or newlines, and the table is read on
-/// a terminal, often as root.
-fn visible(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
-}
-
-/// The table as aligned text for a terminal, with a closing line that says
-/// how many listeners there are and what could not be seen.
-pub fn text(t: &Table) -> String {
-    let dash = || "-".to_string();
-    let opt = |v: Option<u64>| v.map_or_else(dash, |v| v.to_string());
-    let head = [
-        "LISTENER",
-        "QUEUE",
-        "LIMIT",
-        "FILL",
-        "DROPS",
-        "HALF-OPEN",
-        "USER",
-        "PID",
-        "PROCESS",
-    ];
-    let mut cells: Vec<[String; 9]> = vec![head.map(str::to_string)];
-    for r in &t.rows {
-        cells.push([
-            r.listener(),
-            r.queue.to_string(),
-            r.limit.to_string(),
-            r.fill().map_or_else(dash, |f| format!("{f}%")),
-            opt(r.drops),
-            opt(r.half_open.map(u64::from)),
-            r.user.as_deref().map_or_else(|| r.uid.to_string(), visible),
-            opt(r.pid.map(u64::from)),
-            r.process.as_deref().map_or_else(dash, visible),
-        ]);
-    }
-    let mut width = [0usize; 9];
-    for row in &cells {
-        for (w, c) in width.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let mut o = String::new();
-    for row in &cells {
-        let mut line = String::new();
-        for (i, c) in row.iter().enumerate() {
-            let pad = width[i] - c.chars().count();
-            // Text columns to the left, numbers to the right.
-            if matches!(i, 0 | 6 | 8) {
-                line.push_str(c);
-                if i != 8 {
-                    line.push_str(&" ".repeat(pad));
-                }
-            } else {
-                line.push_str(&" ".repeat(pad));
-                line.push_str(c);
-            }
-            if i != 8 {
-                line.push_str("  ");
-            }
-        }
-        o.push_str(line.trim_end());
-        o.push('\n');
-    }
-    let _ = write!(o, "{}", t.count());
-    o.push_str(if t.has_drops() {
-        "; drops are counted since each socket was created.\n"
-    } else {
-        t.facts.no_drops_footer
-    });
-    if t.unreadable_processes > 0 {
-        let _ = writeln!(
-            o,
-            "The sockets of {} processes could not be looked at: run as root to see every owner.",
-            t.unreadable_processes
-        );
-    }
+    o.push('}');
     o
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

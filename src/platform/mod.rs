@@ -13,15 +13,18 @@ pub mod linux;
 use std::fmt;
 
 use crate::error::Error;
+use crate::listeners::evidence::HostCounters;
 use crate::listeners::table::{ListenerFacts, Row};
 use crate::log::Log;
 use crate::source::{Inventory, Source};
 
-/// The listening sockets as read from the kernel, and how many processes
-/// could not be looked at for their owners (no privilege).
+/// The listening sockets as read from the kernel, the host's counters
+/// read around them, and how many processes could not be looked at for
+/// their owners (no privilege).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Listing {
     pub rows: Vec<Row>,
+    pub host: HostCounters,
     pub unreadable_processes: usize,
 }
 
@@ -39,9 +42,11 @@ pub trait Kernel {
     /// kernel has files). `Err` when the plugin cannot run here.
     fn open(prefix: &str, log: &mut Log) -> Result<(Self::Counters, Inventory), Error>;
 
-    /// Reads the listening sockets now. On demand only: it may allocate.
-    /// Gives up early once `stopped` says the plugin is stopping.
-    fn listeners(stopped: &dyn Fn() -> bool) -> Result<Listing, Self::ListenersError>;
+    /// Reads the listening sockets now, with their owning processes when
+    /// `owners`. On demand only: it may allocate. Gives up early once
+    /// `stopped` says the plugin is stopping.
+    fn listeners(stopped: &dyn Fn() -> bool, owners: bool)
+        -> Result<Listing, Self::ListenersError>;
 }
 
 /// The kernel this binary is built for.

@@ -145,3 +145,66 @@ pub fn run(c: Command, limit: Duration) -> Output {
         stderr: String::from_utf8(t_err.join().unwrap()).expect("stderr is UTF-8"),
     }
 }
+
+/// The plugin at a 1 s interval over `prefix` (or the live /proc), asked
+/// Function calls on stdin one at a time, as netdata asks them.
+#[derive(Debug)]
+pub struct Asker {
+    guard: Guard,
+    stdin: std::process::ChildStdin,
+    lines: Lines,
+    calls: u32,
+}
+
+impl Asker {
+    pub fn start(prefix: Option<&Path>) -> Asker {
+        let mut c = plugin(prefix, &["1"]);
+        c.stdin(Stdio::piped());
+        let mut guard = Guard::spawn(c);
+        let stdin = guard.0.stdin.take().unwrap();
+        let lines = guard.stdout_lines();
+        Asker {
+            guard,
+            stdin,
+            lines,
+            calls: 0,
+        }
+    }
+
+    /// Calls `function` (name and arguments) with `access` (netdata 2.x's
+    /// access word; `None` as netdata 1.37 calls) and returns the answer's
+    /// status and JSON body, within 15 s.
+    pub fn call(&mut self, function: &str, access: Option<&str>) -> (u16, serde_json::Value) {
+        use std::io::Write;
+        self.calls += 1;
+        let tx = format!("{:032x}", self.calls);
+        let line = match access {
+            Some(a) => {
+                format!("FUNCTION {tx} 10 \"{function}\" \"{a}\" \"method=api,ip=127.0.0.1\"\n")
+            }
+            None => format!("FUNCTION {tx} 10 \"{function}\"\n"),
+        };
+        self.stdin.write_all(line.as_bytes()).unwrap();
+        let begin = format!("FUNCTION_RESULT_BEGIN {tx} ");
+        let end = Instant::now() + Duration::from_secs(15);
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            let l = self
+                .lines
+                .next(left)
+                .unwrap_or_else(|| panic!("no answer to {line:?} within 15 s"));
+            if let Some(rest) = l.strip_prefix(&begin) {
+                let status = rest.split(' ').next().unwrap().parse().unwrap();
+                let body = self.lines.next(left).expect("the answer's body");
+                return (status, serde_json::from_str(&body).unwrap());
+            }
+        }
+    }
+
+    /// Stops the plugin (SIGTERM) and asserts it exits 0.
+    pub fn stop(mut self) {
+        self.guard.signal(libc::SIGTERM);
+        let status = self.guard.wait_for(Duration::from_secs(10));
+        assert_eq!(status.and_then(|s| s.code()), Some(0));
+    }
+}

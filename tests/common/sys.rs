@@ -60,6 +60,48 @@ pub fn listen(fd: BorrowedFd<'_>, backlog: i32) {
     assert_eq!(r, 0, "listen: {}", std::io::Error::last_os_error());
 }
 
+/// Sets an `int` socket option.
+fn set_int_option(fd: BorrowedFd<'_>, level: i32, name: i32, value: i32) {
+    // SAFETY: `value` is a valid int of the size given, alive for the call.
+    let r = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            (&value as *const i32).cast(),
+            std::mem::size_of::<i32>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(r, 0, "setsockopt: {}", std::io::Error::last_os_error());
+}
+
+/// `TCP_DEFER_ACCEPT` for `seconds` on a listener: the kernel wakes
+/// accept() only when data arrives, and discards the bare final ACK of
+/// each handshake.
+pub fn defer_accept(fd: BorrowedFd<'_>, seconds: i32) {
+    set_int_option(fd, libc::IPPROTO_TCP, libc::TCP_DEFER_ACCEPT, seconds);
+}
+
+/// `SO_LINGER` on with a timeout of 0: `close()` then sends a reset.
+pub fn linger_zero(fd: BorrowedFd<'_>) {
+    let l = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: `l` is a valid linger struct of the size given, alive for
+    // the call.
+    let r = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&l as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(r, 0, "SO_LINGER: {}", std::io::Error::last_os_error());
+}
+
 fn sockaddr(a: SocketAddrV4) -> libc::sockaddr_in {
     libc::sockaddr_in {
         sin_family: libc::AF_INET as libc::sa_family_t,

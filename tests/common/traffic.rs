@@ -17,6 +17,7 @@
 //! TCP checksum they need ([`tcp_checksum`]).
 
 use std::collections::BTreeMap;
+use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
 use std::os::fd::{AsFd, OwnedFd};
 use std::process::{Command, Stdio};
@@ -301,6 +302,76 @@ pub fn overflowing(backlog: i32, connects: usize) -> (TcpListener, Vec<OwnedFd>,
     // Let the handshakes that can complete complete.
     std::thread::sleep(Duration::from_millis(300));
     (l, socks, port)
+}
+
+/// A `TCP_DEFER_ACCEPT` listener on 127.0.0.1 (backlog 128), returned with
+/// its port.
+pub fn deferred_listener() -> (TcpListener, u16) {
+    let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    sys::defer_accept(l.as_fd(), 5);
+    let port = l.local_addr().unwrap().port();
+    (l, port)
+}
+
+/// Serves `n` connections on `l`, each of which sends a request first, as
+/// a client of a `TCP_DEFER_ACCEPT` server does; returns once all are
+/// answered (within 60 s).
+pub fn serve_deferred(l: &TcpListener, n: usize) {
+    let port = l.local_addr().unwrap().port();
+    let server = l.try_clone().unwrap();
+    let t = std::thread::spawn(move || {
+        for _ in 0..n {
+            let (mut c, _) = server.accept().unwrap();
+            let mut b = [0u8; 16];
+            let _ = c.read(&mut b);
+            let _ = c.write_all(b"ok");
+        }
+    });
+    let end = Instant::now() + Duration::from_secs(60);
+    for _ in 0..n {
+        assert!(
+            Instant::now() < end,
+            "serving {n} deferred connections took over 60 s"
+        );
+        let mut c = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        c.write_all(b"GET /").unwrap();
+        let mut b = [0u8; 2];
+        c.read_exact(&mut b).unwrap();
+    }
+    t.join().unwrap();
+}
+
+/// `n` handshakes with a listener on 127.0.0.1 (backlog 128) that end in
+/// a reset before the listener sees their final ACK (iptables drops it):
+/// the requests die in SYN-RECV. Returns the listener and its port.
+pub fn reset_handshakes(n: usize) -> Result<(TcpListener, u16), String> {
+    let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let port = l.local_addr().unwrap().port();
+    let p = port.to_string();
+    let rule = IptablesRule::append(&[
+        "INPUT",
+        "-i",
+        "lo",
+        "-p",
+        "tcp",
+        "--dport",
+        &p,
+        "--tcp-flags",
+        "ALL",
+        "ACK",
+        "-j",
+        "DROP",
+    ])?;
+    let to = SocketAddrV4::new(Ipv4Addr::LOCALHOST, port);
+    let clients: Vec<OwnedFd> = (0..n).map(|_| sys::connect_nonblocking(to)).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    for c in clients {
+        sys::linger_zero(c.as_fd());
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    drop(rule);
+    Ok((l, port))
 }
 
 /// A listener on 127.0.0.1 with a listen backlog of 4 that never accepts.

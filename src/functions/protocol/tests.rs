@@ -22,14 +22,24 @@ fn netdata_2_call_with_access_and_source() {
         &[b"FUNCTION cbf78ae1e3814d23bc69b6e530162ded 10 \"tcp-listeners port:22 info\" \"0x8\" \"method=none,role=any,permissions=0x8,ip=localhost\"\n"],
         false,
     );
-    assert_eq!(
-        e,
-        [call(
-            "cbf78ae1e3814d23bc69b6e530162ded",
-            10,
-            &["tcp-listeners", "port:22", "info"]
-        )]
+    let mut want = Call::of(
+        "cbf78ae1e3814d23bc69b6e530162ded",
+        10,
+        &["tcp-listeners", "port:22", "info"],
     );
+    want.access = Some(0x8);
+    assert_eq!(e, [Event::Call(want)]);
+}
+
+#[test]
+fn the_access_word_is_read_as_netdata_reads_it() {
+    assert_eq!(access("0x13"), 0x13);
+    assert_eq!(access("0X1F"), 0x1f);
+    assert_eq!(access("13"), 0x13);
+    assert_eq!(access("0xffffffff"), 0x7ff);
+    for nothing in ["", "0x", "any", "0x1g", "-1", "0x11111111111111111"] {
+        assert_eq!(access(nothing), 0, "{nothing:?}");
+    }
 }
 
 #[test]
@@ -86,7 +96,10 @@ fn payload_body_lines_are_not_commands() {
         ],
         false,
     );
-    assert_eq!(e, [call("3d6c", 5, &["tcp-listeners"])]);
+    let mut want = Call::of("3d6c", 5, &["tcp-listeners"]);
+    want.access = Some(0x8);
+    want.payload = Some("{\"selections\":{\"x\":[\"y\"]},\nQUIT\nFUNCTION x 1 \"y\"".into());
+    assert_eq!(e, [Event::Call(want)]);
 }
 
 #[test]

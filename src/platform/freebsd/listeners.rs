@@ -156,13 +156,22 @@ fn opaque(so: u64) -> u64 {
 }
 
 /// Every listening TCP socket (IPv4 and IPv6) the plugin may see as a row,
-/// with its half-open handshakes, owner and process; the processes that
-/// could not be looked at are not known on FreeBSD (0).
-pub fn read() -> Result<Listing, Unavailable> {
+/// with its half-open handshakes and, when `owners_wanted`, its owner and
+/// process; the processes that could not be looked at are not known on
+/// FreeBSD (0). No host counters: without a drop counter per socket they
+/// would bound nothing.
+pub fn read(owners_wanted: bool) -> Result<Listing, Unavailable> {
     let list = pcblist()?;
-    let owners = socket_owners();
+    let owners = owners_wanted.then(socket_owners);
     Ok(Listing {
-        rows: rows::rows(&list, &owners, crate::sys::user_name, command, opaque),
+        rows: rows::rows(
+            &list,
+            owners.as_ref(),
+            crate::sys::user_name,
+            command,
+            opaque,
+        ),
+        host: Default::default(),
         unreadable_processes: 0,
     })
 }

@@ -30,22 +30,26 @@ pub struct FreeBsd;
 
 /// What FreeBSD's listeners table can tell.
 pub const LISTENER_FACTS: ListenerFacts = ListenerFacts {
-    intro: "Listening TCP sockets the plugin may see: connections waiting for accept() and \
-            the limit (the listen() backlog capped by kern.ipc.soacceptqueue; FreeBSD takes \
-            connections until the queue is over one and a half times the limit), ",
-    counts_drops: false,
-    half_open: "half-open handshakes (syncache entries) and the owner.",
-    no_drops: " No drops: FreeBSD keeps no per-listener drop counter; listen-queue \
-               overflows are counted for the whole system only (tcps_listendrop, the \
-               queue_full dimension of tcp_resets.causes).",
-    no_drops_footer: "; FreeBSD keeps no per-listener drop counter.\n",
+    scope: "that the plugin may see",
+    limit: "so_qlimit, the listen() backlog capped by kern.ipc.soacceptqueue",
+    capacity: |limit| u64::from(limit) * 3 / 2 + 1,
+    capacity_text: "one and a half times the limit and one more; then sonewconn() refuses \
+                    connections, counted as tcps_listendrop",
+    half_open: "syncache entries of this listener; an SO_REUSEPORT group's all go to its first \
+                socket",
+    syn_queue_limited: false,
+    drops: None,
+    no_drops: "No drops: FreeBSD keeps no per-listener drop counter; listen-queue overflows are \
+               counted for the whole system only (tcps_listendrop, the queue_full dimension of \
+               tcp_resets.causes).",
+    owners_need: "FreeBSD shows the plugin only the processes it may see",
     hidden_owners: Some(
         "{} listeners have no owning process: FreeBSD's kern.file shows the plugin only the \
          processes it may see (not those of other users with security.bsd.see_other_uids=0 \
          or see_other_gids=0, nor of other jails).",
     ),
-    function_help: "Listening TCP sockets: accept queue and its limit, half-open handshakes \
-                    and owner, worst first",
+    function_help: "Listening TCP sockets: accept queue against its limit, half-open \
+                    handshakes and owner; worst first",
 };
 
 #[cfg(target_os = "freebsd")]
@@ -64,101 +68,74 @@ impl super::Kernel for FreeBsd {
 
     /// The FreeBSD reads are a few `sysctl` calls: nothing to give up
     /// early.
-    fn listeners(_stopped: &dyn Fn() -> bool) -> Result<super::Listing, listeners::Unavailable> {
-        listeners::read()
+    fn listeners(
+        _stopped: &dyn Fn() -> bool,
+        owners: bool,
+    ) -> Result<super::Listing, listeners::Unavailable> {
+        listeners::read(owners)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::listeners::table::{json, text, Row, Table, MAX_ROWS};
+    use crate::listeners::evidence::{judge, HostCounters, Status};
+    use crate::listeners::table::{json, Row, Table, MAX_ROWS};
 
-    fn row(port: u16, queue: u32, limit: u32, drops: Option<u64>) -> Row {
-        Row::for_tests(port, queue, limit, drops)
-    }
-
-    fn empty() -> Table {
-        Table::worst_first(Vec::new(), MAX_ROWS, 0, &LISTENER_FACTS)
-    }
-
-    fn freebsd_table() -> Table {
-        let mut with_owner = row(8080, 4, 3, None);
-        with_owner.pid = Some(812);
-        with_owner.process = Some("nginx".into());
-        with_owner.half_open = Some(2);
-        Table::worst_first(
-            vec![with_owner, row(22, 0, 128, None), row(25, 1, 10, None)],
-            MAX_ROWS,
-            0,
-            &LISTENER_FACTS,
-        )
+    fn table(rows: Vec<Row>) -> Table {
+        let (j, _) = judge(&rows, &HostCounters::default(), None, &LISTENER_FACTS);
+        Table::worst_first(rows, j, MAX_ROWS, 0, &LISTENER_FACTS)
     }
 
     #[test]
-    fn freebsd_help_names_freebsd_and_claims_no_drops() {
-        let t = freebsd_table();
+    fn freebsd_refuses_past_one_and_a_half_times_the_limit() {
+        // sonewconn() refuses once the queue is over 3 * 3 / 2 = 4.
+        let t = table(vec![
+            Row::for_tests(1, 4, 3, None),
+            Row::for_tests(2, 5, 3, None),
+        ]);
+        let status = |port| {
+            t.rows
+                .iter()
+                .find(|r| r.row.port == port)
+                .unwrap()
+                .judgement
+                .status
+        };
+        assert_eq!((status(1), status(2)), (Status::Ok, Status::Refusing));
+        assert_eq!(t.rows[0].fill(&LISTENER_FACTS), 100);
+    }
+
+    #[test]
+    fn freebsd_help_and_json_claim_no_drops_and_no_overflow_bounds() {
+        let mut orphan = Row::for_tests(22, 0, 128, None);
+        orphan.pid = None;
+        let t = table(vec![orphan]);
         let h = t.help();
         for said in [
+            "that the plugin may see",
             "kern.ipc.soacceptqueue",
-            "one and a half times the limit",
+            "sonewconn()",
             "syncache entries",
             "FreeBSD keeps no per-listener drop counter",
             "tcps_listendrop",
-            "3 listeners.",
-            "2 listeners have no owning process",
+            "1 listeners have no owning process",
             "see_other_uids=0",
         ] {
             assert!(h.contains(said), "{said:?} not in {h}");
         }
         for unsaid in [
             "net.core.somaxconn",
-            "tcp_listendrop()",
-            "drops since",
+            "sk_drops",
             "SYN-RECV",
-            "network namespace",
-            "CAP_SYS_PTRACE",
+            "First call",
+            "overflowed =",
         ] {
             assert!(!h.contains(unsaid), "{unsaid:?} in {h}");
         }
-        // Every row with its process: no such sentence.
-        let mut all = t.clone();
-        all.rows.iter_mut().for_each(|r| r.pid = Some(1));
-        assert!(!all.help().contains("no owning process"));
-        // No rows at all: still no drops on FreeBSD.
-        let empty = empty();
-        assert!(!empty.has_drops());
-        assert!(empty
-            .help()
-            .contains("FreeBSD keeps no per-listener drop counter"));
-    }
-
-    #[test]
-    fn freebsd_json_hides_the_drop_columns_and_sorts_by_fill() {
-        let t = freebsd_table();
         let v: serde_json::Value = serde_json::from_str(&json(&t, 1, 0)).unwrap();
-        assert_eq!(v["default_sort_column"], "Fill");
-        let cols = v["columns"].as_object().unwrap();
-        assert_eq!(cols["Drops"]["visible"], false);
-        assert_eq!(cols["NewDrops"]["visible"], false);
-        assert_eq!(cols["Fill"]["visible"], true);
-        let first = &v["data"][0];
-        let index = |k: &str| cols[k]["index"].as_u64().unwrap() as usize;
-        // The fullest first: 4 of 3.
-        assert_eq!(first[index("Listener")], "127.0.0.1:8080");
-        assert_eq!(first[index("Fill")], 133);
-        assert_eq!(first[index("Drops")], serde_json::Value::Null);
-        assert_eq!(first[index("HalfOpen")], 2);
-        assert_eq!(first[index("Process")], "nginx");
-    }
-
-    #[test]
-    fn freebsd_text_footer() {
-        let s = text(&freebsd_table());
-        assert!(
-            s.contains("3 listeners; FreeBSD keeps no per-listener drop counter.\n"),
-            "{s}"
-        );
-        assert!(s.lines().nth(1).unwrap().starts_with("127.0.0.1:8080"));
+        for hidden in ["NewDrops", "OverflowsMin", "OverflowsMax", "Drops"] {
+            assert_eq!(v["columns"][hidden]["visible"], false, "{hidden}");
+        }
     }
 }

@@ -10,13 +10,13 @@ use crate::listeners::table::Row;
 
 /// One row per listener of `list`: queue `so_qlen`, limit `so_qlimit`,
 /// no drop count (FreeBSD keeps none per socket), the syncache entries
-/// that belong to it as half-open, `so_uid` and its `user` name, the
-/// owning process from `owners` (socket address to pid) with its
-/// `command` name, and `id(xso_so)` as the row's id. `user` and `command`
-/// are asked once per uid and pid.
+/// that belong to it as half-open, and `id(xso_so)` as the row's key; with
+/// `owners` (socket address to pid; `None` when the owners are not to be
+/// shown), `so_uid` and its `user` name, and the owning process with its
+/// `command` name. `user` and `command` are asked once per uid and pid.
 pub fn rows(
     list: &Pcblist,
-    owners: &HashMap<u64, u32>,
+    owners: Option<&HashMap<u64, u32>>,
     mut user: impl FnMut(u32) -> Option<String>,
     mut command: impl FnMut(u32) -> Option<String>,
     id: impl Fn(u64) -> u64,
@@ -28,20 +28,22 @@ pub fn rows(
         .iter()
         .zip(half_open)
         .map(|(l, h)| {
-            let pid = owners.get(&l.so).copied();
+            let pid = owners.and_then(|o| o.get(&l.so).copied());
+            let uid = owners.is_some().then_some(l.uid);
             Row {
                 addr: Some(l.addr),
                 port: l.port,
                 queue: l.qlen,
                 limit: l.qlimit,
                 drops: None,
-                new_drops: None,
                 half_open: Some(h),
-                uid: l.uid,
-                user: users.entry(l.uid).or_insert_with(|| user(l.uid)).clone(),
+                fast_open: None,
+                uid,
+                user: uid.and_then(|u| users.entry(u).or_insert_with(|| user(u)).clone()),
                 pid,
                 process: pid.and_then(|p| commands.entry(p).or_insert_with(|| command(p)).clone()),
-                id: id(l.so),
+                key: id(l.so),
+                inode: None,
             }
         })
         .collect()
@@ -90,7 +92,7 @@ mod tests {
         let mut asked = Vec::new();
         let rows = rows(
             &list,
-            &owners,
+            Some(&owners),
             |uid| {
                 asked.push(uid);
                 (uid == 80).then(|| "www".to_string())
@@ -103,10 +105,10 @@ mod tests {
         assert_eq!(rows.len(), 3);
         let r = &rows[0];
         assert_eq!((r.port, r.queue, r.limit), (8080, 4, 3));
-        assert_eq!((r.drops, r.new_drops, r.half_open), (None, None, Some(1)));
-        assert_eq!((r.uid, r.user.as_deref()), (80, Some("www")));
+        assert_eq!((r.drops, r.half_open), (None, Some(1)));
+        assert_eq!((r.uid, r.user.as_deref()), (Some(80), Some("www")));
         assert_eq!((r.pid, r.process.as_deref()), (Some(812), Some("cmd812")));
-        assert_eq!(r.id, 0x11);
+        assert_eq!(r.key, 0x11);
         assert_eq!(rows[1].listener(), "[::]:22");
         assert_eq!(rows[1].half_open, Some(1));
         assert_eq!(rows[1].user, None);

@@ -10,9 +10,11 @@ use std::net::IpAddr;
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
+use super::proc_table;
 use super::sock_diag::{self, Socket, AF_INET, AF_INET6, TCP_LISTEN, TCP_SYN_RECV};
 use super::sys::netlink_socket;
 use crate::listeners::attach::{self, Local, Stack};
+use crate::listeners::evidence::{HostCounters, Netstat};
 use crate::listeners::table::Row;
 use crate::platform::Listing;
 use crate::sys::{self, Errno, PollFd};
@@ -111,7 +113,7 @@ fn dump(
 
 /// The owning process (pid, command name) of each socket inode in `wanted`
 /// that this process may see, and how many processes could not be looked
-/// at because their `/proc/<pid>/fd` is not readable.
+/// at because their `/proc/<pid>/fd` or its links are not readable.
 fn owners(
     wanted: &HashSet<u64>,
     stopped: &dyn Fn() -> bool,
@@ -133,21 +135,58 @@ fn owners(
             }
             Err(_) => continue,
         };
-        for fd in fds.flatten() {
+        let mut comm: Option<String> = None;
+        let mut hidden = false;
+        for fd in fds {
+            let fd = match fd {
+                Ok(fd) => fd,
+                // The directory opened, its links did not (a process
+                // holding capabilities the plugin lacks).
+                Err(procfs::ProcError::PermissionDenied(_)) => {
+                    hidden = true;
+                    continue;
+                }
+                Err(_) => continue,
+            };
             if let procfs::process::FDTarget::Socket(inode) = fd.target {
                 if wanted.contains(&inode) && !found.contains_key(&inode) {
-                    let comm = std::fs::read_to_string(format!("/proc/{}/comm", p.pid))
-                        .map(|c| c.trim_end_matches('\n').to_string())
-                        .unwrap_or_default();
+                    let comm = comm
+                        .get_or_insert_with(|| {
+                            std::fs::read_to_string(format!("/proc/{}/comm", p.pid))
+                                .map(|c| c.trim_end_matches('\n').to_string())
+                                .unwrap_or_default()
+                        })
+                        .clone();
                     found.insert(inode, (p.pid as u32, comm));
                 }
             }
         }
+        unreadable += usize::from(hidden);
         if found.len() == wanted.len() {
             break;
         }
     }
     (found, unreadable)
+}
+
+/// The host's counters that explain listeners' drops, and the SYN-cookie
+/// setting, of the plugin's network namespace (the one sock_diag dumps).
+fn netstat() -> Netstat {
+    let text = std::fs::read("/proc/net/netstat").unwrap_or_default();
+    let [listen_overflows, defer_accept_drops, embryonic_rsts] = proc_table::named(
+        &text,
+        b"TcpExt:",
+        ["ListenOverflows", "TCPDeferAcceptDrop", "EmbryonicRsts"],
+    );
+    Netstat {
+        listen_overflows,
+        defer_accept_drops,
+        embryonic_rsts,
+    }
+}
+
+fn syncookies() -> Option<i64> {
+    proc_table::parse_setting(&std::fs::read("/proc/sys/net/ipv4/tcp_syncookies").ok()?)
 }
 
 /// What `attach` needs of a listener: IPv6 ones take IPv4 too unless the
@@ -166,56 +205,77 @@ fn local(l: &Socket) -> Local {
 }
 
 /// Every listening TCP socket (IPv4 and IPv6) of this network namespace as
-/// a row, with its half-open handshakes, owner and process; and how many
-/// processes could not be looked at. Gives up early, with
+/// a row, with its pending handshakes and, when `owners`, its owner and
+/// process; the host's counters read just before and just after; and how
+/// many processes could not be looked at. Gives up early, with
 /// [`Unavailable::Stopped`], once `stopped` says so.
-pub fn read(stopped: &dyn Fn() -> bool) -> Result<Listing, Unavailable> {
+pub fn read(stopped: &dyn Fn() -> bool, owners_wanted: bool) -> Result<Listing, Unavailable> {
     let nl = File::from(netlink_socket(NETLINK_SOCK_DIAG).map_err(Unavailable::Netlink)?);
     let mut sockets = Vec::new();
+    let before = netstat();
     dump(&nl, AF_INET, 1, &mut sockets, stopped)?;
     dump(&nl, AF_INET6, 2, &mut sockets, stopped)?;
-    let (listeners, requests): (Vec<Socket>, Vec<Socket>) =
+    let host = HostCounters {
+        before,
+        after: netstat(),
+        syncookies: syncookies(),
+    };
+    let (listeners, others): (Vec<Socket>, Vec<Socket>) =
         sockets.into_iter().partition(|s| s.state == TCP_LISTEN);
     let locals: Vec<Local> = listeners.iter().map(local).collect();
-    let half_open = attach::half_open_counts(
-        &locals,
-        requests
-            .iter()
-            .filter(|r| r.state == TCP_SYN_RECV)
-            .map(|r| (r.addr, r.port)),
-    );
-    let wanted: HashSet<u64> = listeners.iter().map(|l| u64::from(l.inode)).collect();
-    let (owners, unreadable) = owners(&wanted, stopped);
+    let syn_recv = |full: bool| {
+        attach::half_open_counts(
+            &locals,
+            others
+                .iter()
+                .filter(|s| s.state == TCP_SYN_RECV && s.full == full)
+                .map(|s| (s.addr, s.port)),
+        )
+    };
+    let (requests, fast_open) = (syn_recv(false), syn_recv(true));
+    let (owners, unreadable) = if owners_wanted {
+        let wanted: HashSet<u64> = listeners.iter().map(|l| u64::from(l.inode)).collect();
+        owners(&wanted, stopped)
+    } else {
+        (HashMap::new(), 0)
+    };
     if stopped() {
         return Err(Unavailable::Stopped);
     }
     let mut names: HashMap<u32, Option<String>> = HashMap::new();
     let rows = listeners
         .iter()
-        .zip(half_open)
-        .map(|(l, h)| {
+        .zip(requests.into_iter().zip(fast_open))
+        .map(|(l, (h, f))| {
             let owner = owners.get(&u64::from(l.inode));
+            let user = if owners_wanted {
+                names
+                    .entry(l.uid)
+                    .or_insert_with(|| sys::user_name(l.uid))
+                    .clone()
+            } else {
+                None
+            };
             Row {
                 addr: Some(l.addr),
                 port: l.port,
                 queue: l.queue,
                 limit: l.limit,
                 drops: l.drops.map(u64::from),
-                new_drops: None,
                 half_open: Some(h),
-                uid: l.uid,
-                user: names
-                    .entry(l.uid)
-                    .or_insert_with(|| sys::user_name(l.uid))
-                    .clone(),
+                fast_open: Some(f),
+                uid: owners_wanted.then_some(l.uid),
+                user,
                 pid: owner.map(|o| o.0),
                 process: owner.map(|o| o.1.clone()),
-                id: u64::from(l.inode),
+                key: l.cookie,
+                inode: Some(u64::from(l.inode)),
             }
         })
         .collect();
     Ok(Listing {
         rows,
+        host,
         unreadable_processes: unreadable,
     })
 }
@@ -237,6 +297,8 @@ mod tests {
             inode: 1,
             drops: None,
             v6only,
+            cookie: 7,
+            full: false,
         };
         let any6 = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
         assert_eq!(local(&l(any6, Some(true))).stack, Stack::V6);
@@ -252,7 +314,7 @@ mod tests {
     fn a_listener_of_this_process_is_found_with_its_owner() {
         let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
         let port = l.local_addr().unwrap().port();
-        let listing = read(&|| false).expect("sock_diag works here");
+        let listing = read(&|| false, true).expect("sock_diag works here");
         let r = listing
             .rows
             .iter()
@@ -260,7 +322,16 @@ mod tests {
             .expect("our listener");
         assert_eq!(r.queue, 0);
         assert_eq!(r.pid, Some(std::process::id()));
-        assert_eq!(r.half_open, Some(0));
+        assert_eq!((r.half_open, r.fast_open), (Some(0), Some(0)));
+        assert_ne!(r.key, 0, "the socket cookie");
+        assert!(listing.host.before.listen_overflows.is_some());
+        // Without the owners nothing about them is read.
+        let listing = read(&|| false, false).unwrap();
+        let r = listing.rows.iter().find(|r| r.port == port).unwrap();
+        assert_eq!(
+            (r.uid, &r.user, r.pid, &r.process),
+            (None, &None, None, &None)
+        );
         drop(l);
     }
 }

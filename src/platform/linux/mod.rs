@@ -36,15 +36,29 @@ pub struct Linux;
 
 /// What Linux's listeners table can tell.
 pub const LISTENER_FACTS: ListenerFacts = ListenerFacts {
-    intro: "Listening TCP sockets in the plugin's network namespace: connections waiting for \
-            accept() and the limit (the listen() backlog capped by net.core.somaxconn), ",
-    counts_drops: true,
-    half_open: "half-open handshakes (SYN-RECV) and the owner.",
+    scope: "in the plugin's network namespace",
+    limit: "sk_max_ack_backlog, the listen() backlog capped by net.core.somaxconn",
+    capacity: |limit| u64::from(limit) + 1,
+    capacity_text: "the limit and one more; then sk_acceptq_is_full() refuses every SYN and \
+                    final ACK, counted as ListenOverflows",
+    half_open: "request sockets in SYN-RECV waiting for their final ACK, requests whose final \
+                ACK met a full accept queue among them; an SO_REUSEPORT group's all go to its \
+                first socket, as the kernel does not say which member has them",
+    syn_queue_limited: true,
+    drops: Some(
+        "sk_drops, counted by tcp_listendrop() on every accept-queue overflow and other refused \
+         SYN, and by sk_drops_add() for every segment of a pending handshake that \
+         tcp_check_req() discards (the bare ACK a TCP_DEFER_ACCEPT listener drops for each \
+         connection, a reset that ends a handshake, an ACK out of window) and for what socket \
+         filters, xfrm and TCP-MD5 drop: they are not overflows",
+    ),
     no_drops: " No drops: the kernel sent no drop counters of the sockets.",
-    no_drops_footer: "; the kernel sent no drop counters.\n",
+    owners_need: "the plugin needs CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH for other users' \
+                  processes, and for its own user's that are not dumpable or hold capabilities \
+                  it lacks",
     hidden_owners: None,
-    function_help: "Listening TCP sockets: accept queue and its limit, drops, half-open \
-                    handshakes and owner, worst first",
+    function_help: "Listening TCP sockets: accept and SYN queues against their limit, socket \
+                    drops, proven and possible accept-queue overflows, owner; worst first",
 };
 
 #[cfg(target_os = "linux")]
@@ -61,46 +75,44 @@ impl super::Kernel for Linux {
         ProcSource::open(prefix, log)
     }
 
-    fn listeners(stopped: &dyn Fn() -> bool) -> Result<super::Listing, listeners::Unavailable> {
-        listeners::read(stopped)
+    fn listeners(
+        stopped: &dyn Fn() -> bool,
+        owners: bool,
+    ) -> Result<super::Listing, listeners::Unavailable> {
+        listeners::read(stopped, owners)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::listeners::table::{text, Row, Table, MAX_ROWS};
-
-    fn row(port: u16, queue: u32, limit: u32, drops: Option<u64>) -> Row {
-        Row::for_tests(port, queue, limit, drops)
-    }
-
-    fn empty() -> Table {
-        Table::worst_first(Vec::new(), MAX_ROWS, 0, &LISTENER_FACTS)
-    }
+    use crate::listeners::evidence::{judge, HostCounters, Status};
+    use crate::listeners::table::{Row, Table, MAX_ROWS};
 
     #[test]
-    fn linux_help_is_unchanged_by_the_freebsd_texts() {
-        let mut t =
-            Table::worst_first(vec![row(22, 0, 128, Some(0))], MAX_ROWS, 0, &LISTENER_FACTS);
-        assert_eq!(
-            t.help(),
-            "Listening TCP sockets in the plugin's network namespace: connections waiting for \
-             accept() and the limit (the listen() backlog capped by net.core.somaxconn), drops \
-             since the socket was created and since the previous call (the socket's drop counter, \
-             counted by tcp_listendrop() on every listen-queue overflow), half-open handshakes \
-             (SYN-RECV) and the owner. Worst first. 1 listeners."
-        );
-        // No rows: Linux still counts drops.
-        let empty = empty();
-        assert!(empty.has_drops());
-        assert!(empty.help().contains("drops since the socket was created"));
-        // Rows without drop counters: said so, not claimed.
-        t.rows[0].drops = None;
-        assert!(!t.help().contains("drops since"), "{}", t.help());
-        assert!(t
-            .help()
-            .contains("No drops: the kernel sent no drop counters"));
-        assert!(text(&t).contains("1 listeners; the kernel sent no drop counters."));
+    fn linux_refuses_past_the_limit_and_says_which_kernel_functions_count() {
+        let rows = vec![
+            Row::for_tests(1, 3, 3, Some(0)),
+            Row::for_tests(2, 4, 3, Some(0)),
+        ];
+        let (j, _) = judge(&rows, &HostCounters::default(), None, &LISTENER_FACTS);
+        assert_eq!((j[0].status, j[1].status), (Status::Ok, Status::Refusing));
+        let h = Table::worst_first(rows, j, MAX_ROWS, 3, &LISTENER_FACTS).help();
+        for said in [
+            "in the plugin's network namespace",
+            "net.core.somaxconn",
+            "sk_acceptq_is_full()",
+            "tcp_listendrop()",
+            "sk_drops_add()",
+            "tcp_check_req()",
+            "TCP_DEFER_ACCEPT",
+            "they are not overflows",
+            "SO_REUSEPORT",
+            "The sockets of 3 processes could not be looked at",
+            "CAP_SYS_PTRACE",
+        ] {
+            assert!(h.contains(said), "{said:?} not in {h}");
+        }
+        assert!(!h.contains("FreeBSD"));
     }
 }

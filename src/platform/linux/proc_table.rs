@@ -108,6 +108,32 @@ pub fn parse_setting(text: &[u8]) -> Option<i64> {
     parse_i64(first)
 }
 
+/// The values of the columns `names` of the section `label` of `text`,
+/// found by name; `None` for a column the section does not have or whose
+/// value is not a counter. For on-demand reads (it allocates).
+pub fn named<const N: usize>(text: &[u8], label: &[u8], names: [&str; N]) -> [Option<u64>; N] {
+    let mut out = [None; N];
+    let Some(Lines {
+        header,
+        values: Some(values),
+    }) = find_section(text, label)
+    else {
+        return out;
+    };
+    let header: Vec<&[u8]> = words(header).collect();
+    let values: Vec<&[u8]> = words(values).collect();
+    if header.len() != values.len() {
+        return out;
+    }
+    for (o, name) in out.iter_mut().zip(names) {
+        *o = header
+            .iter()
+            .position(|h| *h == name.as_bytes())
+            .and_then(|i| parse_u64(values[i]));
+    }
+    out
+}
+
 /// Room kept for a copy of the header line, reserved at start-up. Linux
 /// 6.x's `TcpExt:` header is about 2.2 KiB. A longer header (never seen) is
 /// not stored and is then resolved again on every read: slower, still

@@ -62,6 +62,10 @@ const MSG_STATE: Field<u8> = Field::at(1);
 const MSG_SPORT: Field<[u8; 2]> = Field::at(4);
 /// `id.idiag_src`: 16 bytes, an IPv4 address in the first 4.
 const MSG_SRC: Field<[u8; 16]> = Field::at(8);
+/// `id.idiag_cookie[0]` and `[1]`: the socket's cookie, low half first
+/// (`sock_diag_save_cookie()`); never reused while the system runs.
+const MSG_COOKIE_LOW: Field<u32> = Field::at(44);
+const MSG_COOKIE_HIGH: Field<u32> = Field::at(48);
 /// `idiag_rqueue`: a listener's `sk_ack_backlog`.
 const MSG_RQUEUE: Field<u32> = Field::at(56);
 /// `idiag_wqueue`: a listener's `sk_max_ack_backlog`.
@@ -93,6 +97,10 @@ const INET_DIAG_SKV6ONLY: u16 = 11;
 /// `meminfo[SK_MEMINFO_DROPS]`: the socket's `sk_drops`, which
 /// `tcp_listendrop()` increments on every listen-queue overflow.
 const SK_MEMINFO_DROPS: Field<u32> = Field::at(8 * 4);
+/// The attribute `inet_diag_msg_attrs_fill()` adds to every full socket
+/// and never to a request socket (`inet_req_diag_fill()`): in SYN-RECV it
+/// tells a Fast Open child from a pending handshake.
+const INET_DIAG_SHUTDOWN: u16 = 8;
 /// `INET_DIAG_SKV6ONLY`'s value.
 const V6ONLY: Field<u8> = Field::at(0);
 
@@ -140,6 +148,11 @@ pub struct Socket {
     pub drops: Option<u32>,
     /// An IPv6 listener's `IPV6_V6ONLY`, when the kernel sent it.
     pub v6only: Option<bool>,
+    /// The socket cookie (0 for a request socket).
+    pub cookie: u64,
+    /// A full socket (`INET_DIAG_SHUTDOWN` came with it), not a request
+    /// socket.
+    pub full: bool,
 }
 
 /// What one received buffer held.
@@ -198,6 +211,7 @@ fn socket(m: &[u8]) -> Result<Socket, DecodeError> {
     };
     let mut drops = None;
     let mut v6only = None;
+    let mut full = false;
     let mut rest = &m[MSG..];
     while let (Some(len), Some(kind)) = (RTA_LEN.read(rest), RTA_TYPE.read(rest)) {
         let len = usize::from(len);
@@ -208,6 +222,7 @@ fn socket(m: &[u8]) -> Result<Socket, DecodeError> {
         match kind {
             INET_DIAG_SKMEMINFO => drops = SK_MEMINFO_DROPS.read(v).or(drops),
             INET_DIAG_SKV6ONLY => v6only = V6ONLY.read(v).map(|b| b != 0).or(v6only),
+            INET_DIAG_SHUTDOWN => full = true,
             _ => {}
         }
         rest = rest.get(align4(len)..).unwrap_or_default();
@@ -222,6 +237,8 @@ fn socket(m: &[u8]) -> Result<Socket, DecodeError> {
         inode: at(MSG_INODE, m),
         drops,
         v6only,
+        cookie: u64::from(at(MSG_COOKIE_LOW, m)) | u64::from(at(MSG_COOKIE_HIGH, m)) << 32,
+        full,
     })
 }
 

@@ -162,3 +162,26 @@ fn duplicated_header_name_uses_the_first_column() {
     let (_, v) = read("Tcp: AttemptFails AttemptFails\nTcp: 1 2\n");
     assert_eq!(v.get(Counter::AttemptFails), Some(1));
 }
+
+#[test]
+fn named_columns_of_a_section() {
+    let text = b"TcpExt: ListenOverflows ListenDrops TCPDeferAcceptDrop\nTcpExt: 3 4 x\n";
+    assert_eq!(
+        named(
+            text,
+            b"TcpExt:",
+            [
+                "ListenDrops",
+                "TCPDeferAcceptDrop",
+                "Nope",
+                "ListenOverflows"
+            ]
+        ),
+        [Some(4), None, None, Some(3)]
+    );
+    assert_eq!(
+        named(b"TcpExt: A B\nTcpExt: 1\n", b"TcpExt:", ["A"]),
+        [None]
+    );
+    assert_eq!(named(b"", b"TcpExt:", ["A"]), [None]);
+}

@@ -18,6 +18,11 @@ fn message(s: &Socket, meminfo_vars: usize) -> Vec<u8> {
     MSG_WQUEUE.write(&mut m, s.limit);
     MSG_UID.write(&mut m, s.uid);
     MSG_INODE.write(&mut m, s.inode);
+    MSG_COOKIE_LOW.write(&mut m, s.cookie as u32);
+    MSG_COOKIE_HIGH.write(&mut m, (s.cookie >> 32) as u32);
+    if s.full {
+        attribute(&mut m, INET_DIAG_SHUTDOWN, &[0]);
+    }
     if let Some(only) = s.v6only {
         attribute(&mut m, INET_DIAG_SKV6ONLY, &[u8::from(only)]);
     }
@@ -70,6 +75,8 @@ fn listener() -> Socket {
         inode: 123_456,
         drops: Some(57),
         v6only: None,
+        cookie: 0x1_0000_0002,
+        full: true,
     }
 }
 
@@ -132,6 +139,21 @@ fn an_error_of_any_bits_gives_a_positive_errno() {
         assert!(e > 0, "{raw} gave {e}");
     }
     assert_eq!(decode(&frame(NLMSG_ERROR, &[])).unwrap().error, Some(5));
+}
+
+#[test]
+fn a_request_socket_has_no_shutdown_attribute_and_no_cookie() {
+    let request = Socket {
+        state: TCP_SYN_RECV,
+        inode: 0,
+        drops: None,
+        cookie: 0,
+        full: false,
+        ..listener()
+    };
+    let b = decode(&message(&request, 0)).unwrap();
+    assert_eq!(b.sockets, [request]);
+    assert!(!b.sockets[0].full);
 }
 
 #[test]
