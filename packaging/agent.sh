@@ -2,7 +2,8 @@
 # Debian's netdata 1.37.1, run for a packaging test: sourced by
 # packaging/debian/test-deb.sh and packaging/rpm/test-rpm.sh, never run.
 # The sourcing script defines fail MESSAGE (one line, exits) and note
-# MESSAGE, and a private directory $work; its EXIT trap calls agent_stop.
+# MESSAGE, and a private directory $work outside /tmp; its EXIT trap calls
+# agent_stop.
 #
 #   agent_start LABEL [LINES]    netdata as the netdata user, as a package
 #                                runs it: with the installed configuration,
@@ -14,10 +15,11 @@
 #                                checks that it runs one copy of the plugin,
 #                                as user netdata, and reports nothing about
 #                                the alarms file but 1.37's known message.
-#   agent_expect_reload LABEL CMD...
-#                                runs CMD (a package's script) and waits,
-#                                bounded, for the agent to say that it
-#                                reloaded its health configuration.
+#   agent_expect_reload LABEL WHAT CMD...
+#                                runs CMD (WHAT: a package's script) where
+#                                the agent's netdatacli pipe is (nsenter),
+#                                and waits, bounded, for the agent to say
+#                                that it reloaded its health configuration.
 #   agent_stop                   stops the agent's process group, if any.
 
 # shellcheck disable=SC2154 # $work, fail and note come from the sourcing script
@@ -30,6 +32,9 @@ agent_free_port() {
 
 agent_start() {
     local label=$1 lines=${2:-} port dir=$work/$1
+    case $work in
+        /tmp/*) fail "$label: \$work ($work) must not be under /tmp, which the agent gets a private one of" ;;
+    esac
     getent passwd netdata >/dev/null || fail "$label: no user netdata (is netdata installed?)"
     port=$(agent_free_port)
     mkdir -p "$dir"/{cache,lib,log}
@@ -43,6 +48,9 @@ agent_start() {
     run as user = netdata
     memory mode = ram
     hostname = pkg-test-$label
+    # 1.37 stops logging after 200 lines in 20 minutes, and a health reload
+    # or two at start-up can write that many: the checks read the log.
+    errors to trigger flood protection = 1000000
 [directories]
     cache = $dir/cache
     lib = $dir/lib
@@ -81,7 +89,13 @@ $lines
     timex = no
     checks = no
 EOF
-    setsid netdata -D -c "$dir/netdata.conf" >"$dir/stdout.log" 2>&1 &
+    # netdata 1.37 and netdatacli meet at the fixed path /tmp/netdata-ipc:
+    # the agent gets a /tmp of its own (its own mount namespace), so that no
+    # other netdata on the host answers our netdatacli, and ours does not
+    # take the path from theirs.
+    setsid unshare --mount --propagation private -- sh -c \
+        'mount -t tmpfs -o mode=1777 agent-tmp /tmp && exec "$@"' agent \
+        netdata -D -c "$dir/netdata.conf" >"$dir/stdout.log" 2>&1 &
     AGENT_PID=$!
     local api="http://127.0.0.1:$port/api/v1" charts=""
     # New plugins are discovered at start-up; allow 60 s on a loaded machine.
@@ -122,26 +136,28 @@ EOF
     [ "$(grep -cE "$known" "$AGENT_LOG")" -ge 7 ] \
         || fail "$label: netdata 1.37 did not say that summary: is unknown (is it still 1.37?)"
     local running
-    running=$(pgrep -f -c 'plugins.d/tcp_resets.plugin' || true)
+    # The agent's own plugins only (its session): other netdata may run on
+    # the host.
+    running=$(pgrep -s "$AGENT_PID" -f -c 'plugins.d/tcp_resets.plugin' || true)
     [ "$running" = 1 ] || fail "$label: $running copies of the plugin run (want exactly 1)"
     local owner
-    owner=$(ps -o user= -p "$(pgrep -f 'plugins.d/tcp_resets.plugin')" | tr -d ' ')
+    owner=$(ps -o user= -p "$(pgrep -s "$AGENT_PID" -f 'plugins.d/tcp_resets.plugin')" | tr -d ' ')
     [ "$owner" = netdata ] || fail "$label: the plugin runs as '$owner', not as netdata"
     note "$label: netdata loaded the alarms and runs one copy of the plugin, as user netdata"
 }
 
 agent_expect_reload() {
-    local label=$1 said="COMMAND: Reloading HEALTH configuration" before
-    shift
+    local label=$1 what=$2 said="COMMAND: Reloading HEALTH configuration" before
+    shift 2
     before=$(grep -c "$said" "$AGENT_LOG" || true)
-    "$@" || fail "$label: $* failed"
+    nsenter --mount --target "$AGENT_PID" -- "$@" || fail "$label: $what failed"
     for _ in $(seq 50); do
         [ "$(grep -c "$said" "$AGENT_LOG" || true)" -gt "$before" ] && break
         sleep 0.2
     done
     [ "$(grep -c "$said" "$AGENT_LOG" || true)" -gt "$before" ] \
-        || fail "$label: netdata did not reload its alarms after $*"
-    note "$label: $* made the running netdata reload its alarms"
+        || fail "$label: netdata did not reload its alarms after $what"
+    note "$label: $what made the running netdata reload its alarms"
 }
 
 agent_stop() {

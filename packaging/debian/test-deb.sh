@@ -77,7 +77,8 @@ dpkg -i "$deb"
 /usr/lib/netdata/plugins.d/tcp_resets.plugin --iterations 1 | grep -q '^CHART tcp_resets.resets ' \
     || fail "the installed plugin does not run"
 
-work=$(mktemp -d /tmp/test-deb.XXXXXX)
+# Not under /tmp: the agent runs with a /tmp of its own (packaging/agent.sh).
+work=$(mktemp -d /var/tmp/test-deb.XXXXXX)
 # shellcheck source=packaging/agent.sh
 . packaging/agent.sh
 cleanup() {
@@ -113,8 +114,8 @@ note "a statoverride is honoured; without one the plugin is 0750 root:netdata ag
 
 note "Debian's layout: plugins from /usr/lib/netdata/plugins.d (the symlink)"
 agent_start debian
-agent_expect_reload debian sh "/var/lib/dpkg/info/$PKG.postinst" configure
-agent_expect_reload debian sh "/var/lib/dpkg/info/$PKG.postrm" remove
+agent_expect_reload debian "postinst configure" sh "/var/lib/dpkg/info/$PKG.postinst" configure
+agent_expect_reload debian "postrm remove" sh "/var/lib/dpkg/info/$PKG.postrm" remove
 agent_stop
 note "upstream's layout: plugins from /usr/libexec/netdata/plugins.d"
 agent_start upstream '    plugins = "/usr/libexec/netdata/plugins.d"'
