@@ -3,8 +3,9 @@
 # untracked: the packages must be the commit's), writes target/dist/:
 #
 #   netdata-plugin-tcp-resets-V.tar.gz          the source with its crates
-#                                               vendored, reproducible
-#                                               (packaging/source-tarball.sh)
+#                                               vendored (packaging/
+#                                               source-tarball.sh), made twice
+#                                               to prove it reproducible
 #   netdata-plugin-tcp-resets_V-1_amd64.deb     cargo deb     } built from that
 #   netdata-plugin-tcp-resets-V-1.x86_64.rpm    cargo generate-rpm } tarball,
 #                                               offline, with an empty cargo home
@@ -82,6 +83,14 @@ step "source tarball, crates vendored"
 TARBALL=$DIST/$NAME-$VERSION.tar.gz
 packaging/source-tarball.sh "$DIST" >/dev/null
 produced "$TARBALL" "source tarball"
+# The distinfo below is true for every copy only if the tarball does not
+# depend on who makes it: a second one, under another umask, time zone and
+# locale, must be the same bytes.
+(umask 077 && TZ=Pacific/Kiritimati LC_ALL=C.UTF-8 packaging/source-tarball.sh "$work/again" >/dev/null) \
+    || die "the second source tarball failed (above)"
+cmp -s "$TARBALL" "$work/again/$(basename "$TARBALL")" \
+    || die "the source tarball is not reproducible: a second one (umask 077, another time zone) differs"
+note "made twice (your umask and 077, two time zones): the same bytes"
 
 # --- .deb and .rpm, built from the tarball alone -----------------------------
 step "the plugin from the tarball: offline, with an empty cargo home"
