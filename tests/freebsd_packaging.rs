@@ -1,13 +1,15 @@
-//! The FreeBSD packaging under packaging/freebsd/: the port's crate list,
-//! version and metadata against Cargo.lock, Cargo.toml and the Porter's
-//! Handbook rules that can be checked without a ports tree, and the `.pkg`
-//! that packaging/freebsd/build-pkg.sh makes with FreeBSD's pkg(8), checked
-//! by pkg(8) itself (packaging/freebsd/test-pkg.sh).
+//! The FreeBSD packaging under packaging/freebsd/: the port's version and
+//! metadata against Cargo.toml, its distfile (made by packaging/release.sh,
+//! crates vendored, found in DISTDIR) and the Porter's Handbook rules that
+//! can be checked without a ports tree, and the `.pkg` that
+//! packaging/freebsd/build-pkg.sh makes with FreeBSD's pkg(8), checked by
+//! pkg(8) itself (packaging/freebsd/test-pkg.sh).
 //!
 //! The `.pkg` check needs the package and pkg(8) (on Linux, built by
-//! ../shared/freebsd-pkg/install.sh beside the checkout) and readelf;
-//! without them it says so and skips, unless REQUIRE_TOOLS=1, which turns
-//! the skip into a failure (so CI must run the FreeBSD step,
+//! ../shared/freebsd-pkg/install.sh beside the checkout), readelf and the
+//! group netdata on this host (pkg gives the installed plugin that group by
+//! name); without them it says so and skips, unless REQUIRE_TOOLS=1, which
+//! turns the skip into a failure (so CI must run the FreeBSD step,
 //! packaging/freebsd/cross-build.sh and build-pkg.sh, before `cargo test`).
 
 mod common;
@@ -21,38 +23,6 @@ const PORT: &str = "packaging/freebsd/net-mgmt/netdata-plugin-tcp-resets";
 
 fn read(rel: &str) -> String {
     std::fs::read_to_string(repo().join(rel)).unwrap_or_else(|e| panic!("cannot read {rel}: {e}"))
-}
-
-/// `name-version` of every registry package of a Cargo.lock, in its order.
-fn registry_crates(lock: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for block in lock.split("[[package]]").skip(1) {
-        let field = |key: &str| {
-            block.lines().find_map(|l| {
-                l.strip_prefix(key)
-                    .and_then(|v| v.strip_prefix(" = \""))
-                    .and_then(|v| v.strip_suffix('"'))
-            })
-        };
-        let (Some(name), Some(version)) = (field("name"), field("version")) else {
-            panic!("a Cargo.lock package without name or version:\n{block}");
-        };
-        if field("source").is_some_and(|s| s.starts_with("registry+")) {
-            out.push(format!("{name}-{version}"));
-        }
-    }
-    out
-}
-
-/// Makefile.crates as `make cargo-crates` writes it.
-fn makefile_crates(crates: &[String]) -> String {
-    let mut s = String::new();
-    for (i, c) in crates.iter().enumerate() {
-        s.push_str(if i == 0 { "CARGO_CRATES=\t" } else { "\t\t" });
-        s.push_str(c);
-        s.push_str(if i + 1 < crates.len() { " \\\n" } else { "\n" });
-    }
-    s
 }
 
 fn cargo_version() -> String {
@@ -73,41 +43,6 @@ fn make_var(makefile: &str, name: &str) -> Option<String> {
             .and_then(|v| v.strip_prefix('='))
             .map(|v| v.trim().to_string())
     })
-}
-
-#[test]
-fn makefile_crates_matches_cargo_lock() {
-    let crates = registry_crates(&read("Cargo.lock"));
-    assert!(
-        !crates
-            .iter()
-            .any(|c| c.starts_with("netdata-plugin-tcp-resets-")),
-        "the workspace's own package must not be listed"
-    );
-    assert!(crates.iter().any(|c| c.starts_with("sysctl-")));
-    let expected = makefile_crates(&crates);
-    let committed = read(&format!("{PORT}/Makefile.crates"));
-    assert!(
-        committed == expected,
-        "{PORT}/Makefile.crates is out of date with Cargo.lock: \
-         run packaging/freebsd/gen-crates.sh"
-    );
-}
-
-#[test]
-fn gen_crates_script_agrees_with_this_test() {
-    let out = Command::new("bash")
-        .arg(repo().join("packaging/freebsd/gen-crates.sh"))
-        .arg("--print")
-        .output()
-        .expect("cannot run bash");
-    assert!(
-        out.status.success(),
-        "gen-crates.sh --print failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let expected = makefile_crates(&registry_crates(&read("Cargo.lock")));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
 }
 
 #[test]
@@ -133,12 +68,20 @@ fn port_version_and_metadata_match_the_crate() {
             "{PORT}/Makefile: {var}"
         );
     }
+    // The plugin 0750 root:netdata (README: Privileges), the alarms with
+    // the framework's defaults.
     let plist = read(&format!("{PORT}/pkg-plist"));
-    for path in [
-        "libexec/netdata/plugins.d/tcp_resets.plugin",
-        "lib/netdata/conf.d/health.d/tcp_resets_plugin.conf",
+    for (line, path) in [
+        (
+            "@(root,netdata,0750) libexec/netdata/plugins.d/tcp_resets.plugin",
+            "libexec/netdata/plugins.d/tcp_resets.plugin",
+        ),
+        (
+            "lib/netdata/conf.d/health.d/tcp_resets_plugin.conf",
+            "lib/netdata/conf.d/health.d/tcp_resets_plugin.conf",
+        ),
     ] {
-        assert!(plist.lines().any(|l| l == path), "pkg-plist lacks {path}");
+        assert!(plist.lines().any(|l| l == line), "pkg-plist lacks {line}");
         assert!(
             makefile.contains(path.rsplit('/').next().unwrap()),
             "the Makefile does not install {path}"
@@ -149,13 +92,14 @@ fn port_version_and_metadata_match_the_crate() {
         !plist.contains("share/doc"),
         "pkg-plist lists docs; they belong in PORTDOCS"
     );
-    let mut sorted: Vec<&str> = plist.lines().collect();
+    // Sorted by path, whatever @(owner,group,mode) comes before it.
+    let paths: Vec<&str> = plist
+        .lines()
+        .map(|l| l.rsplit(' ').next().unwrap_or(l))
+        .collect();
+    let mut sorted = paths.clone();
     sorted.sort_unstable();
-    assert_eq!(
-        plist.lines().collect::<Vec<_>>(),
-        sorted,
-        "pkg-plist is not sorted"
-    );
+    assert_eq!(paths, sorted, "pkg-plist is not sorted by path");
     // Every installed source file exists in the tree.
     for src in [
         "health.d/tcp_resets_plugin.conf",
@@ -196,20 +140,34 @@ fn port_metadata_follows_the_porters_handbook() {
         !comment.to_lowercase().contains("netdata-plugin-tcp-resets"),
         "COMMENT does not repeat the port's name"
     );
-    // One address, no name or comment part.
-    let maintainer = make_var(&makefile, "MAINTAINER").expect("MAINTAINER");
-    let (user, host) = maintainer
-        .split_once('@')
-        .expect("MAINTAINER is an address");
-    assert!(
-        !user.is_empty() && host.contains('.') && !maintainer.contains([' ', '<', '>', ',', '(']),
-        "MAINTAINER is one plain address: {maintainer}"
-    );
-    let www = make_var(&makefile, "WWW").expect("WWW");
-    assert!(
-        www.starts_with("https://") && !www.contains(' '),
-        "WWW is one https URL: {www}"
-    );
+    // MAINTAINER and WWW only with true values: none yet (the framework's
+    // default maintainer, no home page); a real one later must be one plain
+    // address and one https URL.
+    if let Some(maintainer) = make_var(&makefile, "MAINTAINER") {
+        let (user, host) = maintainer
+            .split_once('@')
+            .expect("MAINTAINER is an address");
+        assert!(
+            !user.is_empty()
+                && host.contains('.')
+                && !maintainer.contains([' ', '<', '>', ',', '(']),
+            "MAINTAINER is one plain address: {maintainer}"
+        );
+        assert!(
+            !is_reserved_host(host),
+            "MAINTAINER is invented: {maintainer}"
+        );
+    }
+    if let Some(www) = make_var(&makefile, "WWW") {
+        let host = www
+            .strip_prefix("https://")
+            .unwrap_or_else(|| panic!("WWW is an https URL: {www}"));
+        assert!(!www.contains(' '), "WWW is one URL: {www}");
+        assert!(
+            !is_reserved_host(host.split('/').next().unwrap_or(host)),
+            "WWW is invented: {www}"
+        );
+    }
     // pkg-descr: the description only (WWW lives in the Makefile), lines
     // of at most 80 columns.
     let descr = read(&format!("{PORT}/pkg-descr"));
@@ -227,6 +185,63 @@ fn port_metadata_follows_the_porters_handbook() {
             "trailing blank in the Makefile: {line:?}"
         );
     }
+}
+
+/// A host name RFC 2606 (and RFC 6761) reserve, so never a real one.
+fn is_reserved_host(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    ["example", "invalid", "test", "localhost"]
+        .iter()
+        .any(|tld| host == *tld || host.ends_with(&format!(".{tld}")))
+        || ["example.com", "example.net", "example.org"]
+            .iter()
+            .any(|d| host == *d || host.ends_with(&format!(".{d}")))
+}
+
+/// The distfile is the release's source tarball, crates vendored, which no
+/// site serves yet: the port fetches nothing, says where the file comes
+/// from when it is not in DISTDIR (the Porter's Handbook's stanza for
+/// distfiles fetched by hand), and has no distinfo of its own (release.sh
+/// writes it beside the tarball).
+#[test]
+fn port_takes_its_distfile_from_distdir() {
+    let makefile = read(&format!("{PORT}/Makefile"));
+    for var in ["MASTER_SITES", "CARGO_CRATES", "DISTFILES", "USE_GITHUB"] {
+        assert_eq!(make_var(&makefile, var), None, "{PORT}/Makefile sets {var}");
+    }
+    assert_eq!(
+        make_var(&makefile, "CARGO_VENDOR_DIR").as_deref(),
+        Some("${WRKSRC}/vendor"),
+        "the crates come from the tarball's vendor/ (packaging/source-tarball.sh)"
+    );
+    for gone in ["Makefile.crates", "distinfo"] {
+        assert!(
+            !repo().join(PORT).join(gone).exists(),
+            "{PORT}/{gone} must not be committed"
+        );
+    }
+    let lines: Vec<&str> = makefile.lines().collect();
+    let pre = lines
+        .iter()
+        .position(|l| *l == ".include <bsd.port.pre.mk>")
+        .expect("the port includes bsd.port.pre.mk (the stanza below needs it)");
+    let check = lines
+        .iter()
+        .position(|l| *l == ".if !exists(${DISTDIR}/${DISTNAME}${EXTRACT_SUFX})")
+        .expect("the port checks that the distfile is in DISTDIR");
+    assert!(pre < check, "the DISTDIR check comes after bsd.port.pre.mk");
+    let ignore = lines[check + 1];
+    assert!(
+        ignore.starts_with("IGNORE=") && ignore.contains("packaging/release.sh"),
+        "the port says which script makes the distfile: {ignore}"
+    );
+    assert_eq!(lines[check + 2], ".endif");
+    assert_eq!(lines.last().copied(), Some(".include <bsd.port.post.mk>"));
+    let script = read("packaging/source-tarball.sh");
+    assert!(
+        script.contains("cargo vendor --locked") && script.contains("vendor/"),
+        "packaging/source-tarball.sh vendors the crates into vendor/"
+    );
 }
 
 /// Whether `ok`; else skips the package check, saying `what` is missing,
@@ -269,6 +284,16 @@ fn freebsd_pkg_passes_pkg_own_checks() {
         on_path("readelf") && on_path("timeout"),
         "readelf or timeout",
         "apt-get install binutils coreutils",
+    ) {
+        return;
+    }
+    if !have(
+        Command::new("getent")
+            .args(["group", "netdata"])
+            .output()
+            .is_ok_and(|o| o.status.success()),
+        "the group netdata",
+        "apt-get install netdata: pkg gives the installed plugin that group",
     ) {
         return;
     }

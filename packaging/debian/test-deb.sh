@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Builds the .deb, lints it, installs it next to Debian's netdata, proves that
-# netdata (with its installed directories) runs the plugin and loads the
-# alarms, then removes and purges it and checks nothing of ours is left.
+# Builds the .deb, lints it, installs it next to Debian's netdata, checks
+# that the plugin is 0750 root:netdata (user netdata runs it, user nobody is
+# refused) and that an administrator's dpkg-statoverride wins, proves that
+# netdata (as its user, with its installed directories) runs the plugin and
+# loads the alarms and that the maintainer scripts make a running netdata
+# reload them, then removes and purges it and checks nothing of ours is
+# left. The netdata runs are packaging/agent.sh's.
 #
 # Needs root and Debian's netdata package; run by .ci/run. Usage:
 #   packaging/debian/test-deb.sh
@@ -11,6 +15,7 @@ cd "$(dirname "$0")/../.."
 . packaging/lib.sh
 
 PKG=netdata-plugin-tcp-resets
+PLUGIN=/usr/libexec/netdata/plugins.d/tcp_resets.plugin
 fail() { echo "test-deb: FAIL: $*" >&2; exit 1; }
 note() { echo "test-deb: $*"; }
 
@@ -43,6 +48,9 @@ bad=$(echo "$lint" | grep -E '^(E|W):' | grep -v 'initial-upload-closes-no-bugs'
 [ -z "$bad" ] || fail "lintian: $bad"
 
 note "package layout"
+# The data tarball holds the plugin 0755 root:root (the group netdata may
+# not exist where the package is built); the postinst makes it 0750
+# root:netdata, checked after the install below.
 listing=$(dpkg-deb -c "$deb")
 echo "$listing" | grep -q -- '-rwxr-xr-x root/root .* ./usr/libexec/netdata/plugins.d/tcp_resets.plugin$' \
     || echo "$listing" | grep -q -- '-rwxr-xr-x 0/0 .* ./usr/libexec/netdata/plugins.d/tcp_resets.plugin$' \
@@ -61,134 +69,60 @@ dpkg -s "$PKG" >/dev/null 2>&1 && dpkg -P "$PKG" >/dev/null
 
 note "dpkg -i (netdata is not running: postinst must not fail)"
 dpkg -i "$deb"
-[ -x /usr/libexec/netdata/plugins.d/tcp_resets.plugin ] || fail "binary not installed"
+[ -x "$PLUGIN" ] || fail "binary not installed"
+[ "$(stat -c '%a %U %G' "$PLUGIN")" = "750 root netdata" ] \
+    || fail "the installed plugin is $(stat -c '%a %U %G' "$PLUGIN"), not 750 root netdata"
 [ "$(readlink /usr/lib/netdata/plugins.d/tcp_resets.plugin)" = ../../../libexec/netdata/plugins.d/tcp_resets.plugin ] \
     || fail "symlink not installed"
 /usr/lib/netdata/plugins.d/tcp_resets.plugin --iterations 1 | grep -q '^CHART tcp_resets.resets ' \
     || fail "the installed plugin does not run"
 
-work=$(mktemp -d /tmp/test-deb.XXXXXX)
-pid=""
+# Not under /tmp: the agent runs with a /tmp of its own (packaging/agent.sh).
+work=$(mktemp -d /var/tmp/test-deb.XXXXXX)
+# shellcheck source=packaging/agent.sh
+. packaging/agent.sh
 cleanup() {
-    if [ -n "$pid" ]; then
-        kill -TERM -- "-$pid" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL -- "-$pid" 2>/dev/null || true
-    fi
+    agent_stop
+    dpkg-statoverride --remove "$PLUGIN" >/dev/null 2>&1 || true
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-# Runs Debian's netdata with its installed config, stock config, plugin and
-# health directories; only cache, lib, log and the web port are private.
-# $1: a label, $2: an extra [directories] plugins line (empty for Debian's).
-run_netdata() {
-    local label=$1 plugins_line=$2 port
-    port=$(free_port)
-    mkdir -p "$work/$label"/{cache,lib,log}
-    cat > "$work/$label/netdata.conf" <<EOF
-[global]
-    run as user = root
-    memory mode = ram
-    hostname = deb-test-$label
-[directories]
-    cache = $work/$label/cache
-    lib = $work/$label/lib
-    log = $work/$label/log
-    $plugins_line
-[logs]
-    # 1.37 names, then 2.x names; each version ignores the other's.
-    error log = $work/$label/log/error.log
-    access log = none
-    debug log = none
-    error = $work/$label/log/error.log
-    access = none
-    debug = none
-[web]
-    bind to = 127.0.0.1:$port
-[ml]
-    enabled = no
-[plugins]
-    proc = no
-    diskspace = no
-    cgroups = no
-    tc = no
-    idlejitter = no
-    apps = no
-    python.d = no
-    charts.d = no
-    perf = no
-    slabinfo = no
-    fping = no
-    ioping = no
-    nfacct = no
-    cups = no
-    ebpf = no
-    go.d = no
-    statsd = no
-    timex = no
-    checks = no
-EOF
-    setsid netdata -D -c "$work/$label/netdata.conf" > "$work/$label/stdout.log" 2>&1 &
-    pid=$!
-    local api="http://127.0.0.1:$port/api/v1"
-    local charts="" i
-    # New plugins are discovered at start-up; allow 60 s on a loaded machine.
-    for i in $(seq 120); do
-        charts=$(curl -fsS --max-time 2 "$api/charts" 2>/dev/null || true)
-        echo "$charts" | grep -q '"tcp_resets.resets"' && break
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.5
-    done
-    if ! echo "$charts" | grep -q '"tcp_resets.resets"'; then
-        tail -n 40 "$work/$label/log/error.log" "$work/$label/stdout.log" >&2 || true
-        fail "$label: /api/v1/charts does not list tcp_resets.resets"
-    fi
-    note "$label: netdata lists tcp_resets.resets"
-    local alarms missing=""
-    # Alarms attach to the chart a moment after it appears: poll, bounded.
-    for i in $(seq 60); do
-        alarms=$(curl -fsS --max-time 5 "$api/alarms?all" || true)
-        echo "$alarms" | grep -q '"10s_tcp_challenge_acks"' && break
-        sleep 0.5
-    done
-    for a in 1m_ipv4_tcp_resets_received 10s_ipv4_tcp_resets_received \
-             1m_ipv4_tcp_resets_sent 10s_ipv4_tcp_resets_sent \
-             tcp_resets_queue_full_without_syncookies \
-             1m_tcp_challenge_acks 10s_tcp_challenge_acks; do
-        if ! echo "$alarms" | grep -q "\"$a\""; then
-            tail -n 40 "$work/$label/log/error.log" >&2 || true
-            fail "$label: /api/v1/alarms?all lacks $a"
-        fi
-    done
-    # Debian's 1.37 does not know netdata 2.x's `summary:` key and says so
-    # once per alarm (README: Netdata versions); that message and no other.
-    local known="for alarm '[a-z0-9_]+' has unknown key 'summary'\\.( \\(errno [0-9]+, .*\\))?$"
-    if grep -i 'tcp_resets_plugin.conf' "$work/$label/log/error.log" | grep -vE "$known" \
-        | grep -iE 'error|unknown|invalid|failed'; then
-        fail "$label: netdata reports a problem with tcp_resets_plugin.conf"
-    fi
-    [ "$(grep -cE "$known" "$work/$label/log/error.log")" -ge 7 ] \
-        || fail "$label: netdata 1.37 did not say that summary: is unknown (is it still 1.37?)"
-    local running
-    running=$(pgrep -f -c 'plugins.d/tcp_resets.plugin' || true)
-    [ "$running" = 1 ] || fail "$label: $running copies of the plugin run (want exactly 1)"
-    note "$label: netdata loaded the alarms and runs one copy of the plugin"
-    kill -TERM -- "-$pid" 2>/dev/null || true
-    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-    pid=""
+# Only root and group netdata can run it (README: Privileges): netdata's
+# user can, other users are refused by the kernel before the plugin starts.
+runs_as() { # user
+    runuser -u "$1" -- "$PLUGIN" --iterations 1 1 2>&1
 }
+out=$(runs_as netdata) || fail "user netdata cannot run the plugin: $out"
+grep -q '^CHART tcp_resets.resets ' <<<"$out" || fail "the plugin run by user netdata sent no chart"
+if out=$(runs_as nobody); then
+    fail "user nobody ran the plugin (0750 root:netdata must refuse it)"
+fi
+grep -q 'Permission denied' <<<"$out" || fail "user nobody was refused without 'Permission denied': $out"
+note "user netdata runs the plugin, user nobody is refused"
+
+note "dpkg-statoverride wins over the postinst"
+dpkg-statoverride --add root root 0700 "$PLUGIN"
+dpkg -i "$deb" >/dev/null
+[ "$(stat -c '%a %U %G' "$PLUGIN")" = "700 root root" ] \
+    || fail "with a statoverride to 0700 root:root the plugin is $(stat -c '%a %U %G' "$PLUGIN")"
+dpkg-statoverride --remove "$PLUGIN"
+dpkg -i "$deb" >/dev/null
+[ "$(stat -c '%a %U %G' "$PLUGIN")" = "750 root netdata" ] \
+    || fail "after the statoverride is removed and the package reinstalled, the plugin is $(stat -c '%a %U %G' "$PLUGIN")"
+note "a statoverride is honoured; without one the plugin is 0750 root:netdata again"
 
 note "Debian's layout: plugins from /usr/lib/netdata/plugins.d (the symlink)"
-run_netdata debian ""
+agent_start debian
+agent_expect_reload debian "postinst configure" sh "/var/lib/dpkg/info/$PKG.postinst" configure
+agent_expect_reload debian "postrm remove" sh "/var/lib/dpkg/info/$PKG.postrm" remove
+agent_stop
 note "upstream's layout: plugins from /usr/libexec/netdata/plugins.d"
-run_netdata upstream "plugins = \"/usr/libexec/netdata/plugins.d\""
-
+agent_start upstream '    plugins = "/usr/libexec/netdata/plugins.d"'
+agent_stop
 note "both directories listed: netdata must run the plugin once, not twice"
-run_netdata both "plugins = \"/usr/libexec/netdata/plugins.d\" \"/usr/lib/netdata/plugins.d\""
+agent_start both '    plugins = "/usr/libexec/netdata/plugins.d" "/usr/lib/netdata/plugins.d"'
+agent_stop
 
 note "dpkg -r, then dpkg -P"
 dpkg -r "$PKG"

@@ -7,7 +7,8 @@
 #     INSTALL_PROGRAM's mode 0555, the alarms and the docs (PORTDOCS, in
 #     share/doc/<PORTNAME>) with INSTALL_DATA's 0444;
 #   - one file list, the plist: the port's pkg-plist plus its PORTDOCS,
-#     owned root:wheel; it must name exactly the staged files;
+#     owned root:wheel but for the plugin, which pkg-plist makes 0750
+#     root:netdata; it must name exactly the staged files;
 #   - the metadata (+MANIFEST without files, +DESC, +DISPLAY) from the
 #     port's Makefile, pkg-descr and pkg-message.
 # pkg records each file's checksum, owner, group, mode and time stamp. The
@@ -32,12 +33,17 @@ NAME=$(port_var PORTNAME)
 VERSION=$(port_var DISTVERSION)
 ORIGIN=$(port_var CATEGORIES | cut -d' ' -f1)/$NAME
 COMMENT=$(port_var COMMENT)
+# Without MAINTAINER the framework's default (bsd.port.mk: MAINTAINER?=
+# ports@FreeBSD.org); pkg requires one. Without WWW the manifest has none
+# and pkg create records "UNKNOWN" (pkg's pkg_create.c, when pkg-descr has
+# no WWW: line either).
 MAINTAINER=$(port_var MAINTAINER)
+MAINTAINER=${MAINTAINER:-ports@FreeBSD.org}
 WWW=$(port_var WWW)
 LICENSE=$(port_var LICENSE)
 CATEGORIES=$(port_var CATEGORIES)
 PORTDOCS=$(port_var PORTDOCS)
-for v in NAME VERSION COMMENT MAINTAINER WWW LICENSE CATEGORIES PORTDOCS; do
+for v in NAME VERSION COMMENT LICENSE CATEGORIES PORTDOCS; do
     [[ -n ${!v} ]] || die "$FREEBSD_PORT/Makefile sets no ${v/NAME/PORTNAME}"
 done
 CRATE_VERSION=$(crate_version)
@@ -83,18 +89,23 @@ for entry in "${STAGED[@]}"; do
 done
 
 # --- The plist: pkg-plist and PORTDOCS ---------------------------------------
+# A file line is a path, or @(owner,group,mode) and a path (the plugin:
+# 0750 root:netdata, whatever mode do-install staged).
+plist_path() { sed 's/^@([^)]*)[[:space:]]*//'; }
 {
     echo "@owner root"
     echo "@group wheel"
     {
-        grep -v -e '^[[:space:]]*$' -e '^@' "$FREEBSD_PORT/pkg-plist"
+        grep -v -e '^[[:space:]]*$' -e '^@[^(]' "$FREEBSD_PORT/pkg-plist"
         for doc in $PORTDOCS; do echo "$DOCSDIR/$doc"; done
-    } | sort
+    } | while IFS= read -r line; do
+        printf '%s\t%s\n' "$(plist_path <<<"$line")" "$line"
+    done | sort -t $'\t' -k1,1 | cut -f2-
 } >"$PLIST"
 # Like the ports framework's check-plist: the plist names exactly the
 # staged files.
 staged=$(cd "$STAGE$PREFIX" && find . -type f | sed 's|^\./||' | sort)
-listed=$(grep -v '^@' "$PLIST")
+listed=$(grep -v '^@[^(]' "$PLIST" | plist_path)
 [[ $staged == "$listed" ]] \
     || die "the plist (${listed//$'\n'/ }) does not name exactly the staged files (${staged//$'\n'/ })"
 
@@ -118,7 +129,7 @@ json_list() {
     printf '  "origin": %s,\n' "$(json_str "$ORIGIN")"
     printf '  "comment": %s,\n' "$(json_str "$COMMENT")"
     printf '  "maintainer": %s,\n' "$(json_str "$MAINTAINER")"
-    printf '  "www": %s,\n' "$(json_str "$WWW")"
+    [[ -z $WWW ]] || printf '  "www": %s,\n' "$(json_str "$WWW")"
     printf '  "prefix": %s,\n' "$(json_str "$PREFIX")"
     printf '  "categories": %s,\n' "$(json_list $CATEGORIES)"
     printf '  "licenselogic": "single",\n'

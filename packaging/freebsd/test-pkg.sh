@@ -2,15 +2,18 @@
 # Checks the FreeBSD package with FreeBSD's own pkg(8) (on Linux, pkg 2.8.4
 # built by ../shared/freebsd-pkg/install.sh):
 #   1. `pkg info -F` shows the expected name, version, origin, comment, ABI,
-#      dependency (the port's RUN_DEPENDS) and files; `pkg query -F` the
-#      owner, group and mode of each file.
+#      maintainer and www (the framework's default and pkg's UNKNOWN when
+#      the port sets none), dependency (the port's RUN_DEPENDS) and files;
+#      `pkg query -F` the owner, group and mode of each file: the plugin
+#      root:netdata 0750.
 #   2. Scratch roots (-r) stand in for a FreeBSD system: its base libraries
 #      (empty files with their names, which is all pkg looks at) and a
 #      stand-in netdata package (name, origin and the minimum version of the
-#      dependency). In one, the package is added, `info` lists it, `check
-#      -s` and `check -m` pass; a changed mode makes `check -m` fail and
-#      changed bytes make `check -s` fail, and restored both pass again;
-#      `delete` leaves the root as it was before the add.
+#      dependency). In one, the package is added (the plugin installed 0750
+#      root:netdata: pkg looks the group up on this host, which needs it),
+#      `info` lists it, `check -s` and `check -m` pass; a changed mode makes
+#      `check -m` fail and changed bytes make `check -s` fail, and restored
+#      both pass again; `delete` leaves the root as it was before the add.
 #   3. The dependency: `add` refuses the package alone; from a local
 #      repository (`pkg repo`) holding the stand-in netdata, `add` installs
 #      netdata too (without -M), and so does `pkg install` through the
@@ -32,7 +35,7 @@ PLUGIN=/usr/local/libexec/netdata/plugins.d/tcp_resets.plugin
 HEALTH=/usr/local/lib/netdata/conf.d/health.d/tcp_resets_plugin.conf
 # Every file: path, owner, group, mode (as pkg query's %Fm prints it).
 FILES="$HEALTH root wheel 444
-$PLUGIN root wheel 555
+$PLUGIN root netdata 750
 /usr/local/share/doc/$NAME/README.md root wheel 444
 /usr/local/share/doc/$NAME/tcp_resets_troubleshooting.md root wheel 444"
 
@@ -42,9 +45,17 @@ pkgfile=$(cd "$(dirname "$pkgfile")" && pwd)/$(basename "$pkgfile") # -r wants i
 PKG=$(freebsd_pkg_tool)
 note "pkg $("$PKG" -v) ($PKG) on $pkgfile"
 
-# What the port declares.
+# What the port declares; without MAINTAINER or WWW, what the framework and
+# pkg record instead (build-pkg.sh).
 COMMENT=$(port_var COMMENT)
+MAINTAINER=$(port_var MAINTAINER)
+MAINTAINER=${MAINTAINER:-ports@FreeBSD.org}
+WWW=$(port_var WWW)
+WWW=${WWW:-UNKNOWN}
 port_run_depends
+# pkg gives an installed file the group by name, looked up on this host.
+getent group netdata >/dev/null \
+    || die "no group netdata on this host, which the package's plugin belongs to (apt-get install netdata)"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -79,6 +90,8 @@ expect "Version" "$(field Version)" "$VERSION"
 expect "Origin" "$(field Origin)" "$ORIGIN"
 expect "Comment" "$(field Comment)" "$COMMENT"
 expect "Architecture" "$(field Architecture)" "$FREEBSD_ABI"
+expect "Maintainer" "$(field Maintainer)" "$MAINTAINER"
+expect "WWW" "$(field WWW)" "$WWW"
 run "info -d -F" info -d -F "$pkgfile"
 expect "the dependency" "$(sed -n 's/^[[:space:]]\{1,\}//p' "$log")" "$DEP_NAME-$DEP_VERSION"
 run "query -F %do" query -F "$pkgfile" '%dn %do'
@@ -87,7 +100,7 @@ run "info -l -F" info -l -F "$pkgfile"
 expect "the files" "$(sed -n 's/^[[:space:]]\{1,\}//p' "$log" | sort)" "$(cut -d' ' -f1 <<<"$FILES" | sort)"
 run "query -F %F" query -F "$pkgfile" '%Fp %Fu %Fg %Fm'
 expect "the files' owners and modes" "$(sort "$log")" "$(sort <<<"$FILES")"
-note "info -F: $NAME-$VERSION, $ORIGIN, $FREEBSD_ABI, depends on $DEP_NAME-$DEP_VERSION ($DEP_ORIGIN), $(wc -l <<<"$FILES") files root:wheel 0555/0444"
+note "info -F: $NAME-$VERSION, $ORIGIN, $FREEBSD_ABI, maintainer $MAINTAINER, www $WWW, depends on $DEP_NAME-$DEP_VERSION ($DEP_ORIGIN), $(wc -l <<<"$FILES") files: the plugin root:netdata 0750, the rest root:wheel 0444"
 
 # --- Stand-ins for a FreeBSD system and for netdata ---------------------------
 new_root() {
@@ -122,6 +135,7 @@ run "add" -r "$root" add "$pkgfile"
 run "info" -r "$root" info
 grep -q "^$NAME-$VERSION " "$log" || { cat "$log" >&2; die "pkg info does not list $NAME-$VERSION"; }
 while read -r f _; do [[ -f $root$f ]] || die "$f was not installed"; done <<<"$FILES"
+expect "the installed plugin" "$(stat -c '%a %U %G' "$root$PLUGIN")" "750 root netdata"
 run "check -s" -r "$root" check -s -a
 run "check -m" -r "$root" check -m -a
 check_freebsd_elf "$root$PLUGIN"
@@ -129,7 +143,7 @@ check_freebsd_elf "$root$PLUGIN"
 chmod 0700 "$root$PLUGIN"
 must_fail "check -m after chmod 0700" "tcp_resets\.plugin.*perm" -r "$root" check -m -a
 run "check -s after chmod 0700 (the bytes are intact)" -r "$root" check -s -a
-chmod 0555 "$root$PLUGIN"
+chmod 0750 "$root$PLUGIN"
 run "check -m with the mode restored" -r "$root" check -m -a
 
 cp -p "$root$HEALTH" "$work/health.orig"
