@@ -720,9 +720,13 @@ fn streaming(agent: &Agent) {
 
 /// The `tcp-listeners` Function, in the scenario's private namespace: both
 /// agents list it in `/api/v1/info`; 2.x calls it from its own API (1.x
-/// lets only Netdata Cloud call functions and answers 403), and the answer
-/// for a listener with a backlog of 3 and ten connections it never
-/// accepts, and for an idle one, matches `ss -ltnm`.
+/// lets only Netdata Cloud call functions and answers 403). The anonymous
+/// caller of 2.x's API gets the table without owners; `info` gets
+/// metadata only; a listener with a backlog of 3 that never accepts, and
+/// an idle one, match `ss -ltnm`; then, between two calls, a
+/// `TCP_DEFER_ACCEPT` listener serving 1,000 connections, handshakes ended
+/// by resets and the listener that never accepts: it is first and
+/// critical, the others are not called overflowing.
 fn tcp_listeners(nd: &Netdata, flavor: Flavor) {
     use std::net::{Ipv4Addr, TcpListener};
     let who = nd.who();
@@ -742,6 +746,12 @@ fn tcp_listeners(nd: &Netdata, flavor: Flavor) {
         );
         return;
     }
+    let meta = nd.json_retry(
+        "/api/v1/function?function=tcp-listeners%20info&timeout=10",
+        "tcp-listeners info",
+    );
+    assert_eq!(meta["v"], 3, "{who}: {meta}");
+    assert!(meta.get("data").is_none(), "{who}: info carries data: {meta}");
     let (busy, clients, busy_port) = common::traffic::overflowing(3, 10);
     let idle = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let idle_port = idle.local_addr().unwrap().port();
@@ -753,13 +763,14 @@ fn tcp_listeners(nd: &Netdata, flavor: Flavor) {
     let busy_row = common::listener_row(&table, busy_port);
     let idle_row = common::listener_row(&table, idle_port);
     eprintln!(
-        "{who}: tcp-listeners: busy queue {} limit {} drops {} (ss {before:?} -> {after:?}); idle queue {} limit {} drops {} (ss {idle_ss:?})",
-        busy_row("Queue"), busy_row("Limit"), busy_row("Drops"),
+        "{who}: tcp-listeners: busy {} queue {} limit {} drops {} (ss {before:?} -> {after:?}); idle queue {} limit {} drops {} (ss {idle_ss:?})",
+        busy_row("Status"), busy_row("Queue"), busy_row("Limit"), busy_row("Drops"),
         idle_row("Queue"), idle_row("Limit"), idle_row("Drops"),
     );
     assert_eq!((before.0, before.1, after.0), (4, 3, 4), "{who}: ss");
     assert_eq!(busy_row("Queue"), 4, "{who}");
     assert_eq!(busy_row("Limit"), 3, "{who}");
+    assert_eq!(busy_row("Status"), "refusing", "{who}");
     let drops = busy_row("Drops").as_u64().unwrap();
     assert!(
         before.2 > 0 && (before.2..=after.2).contains(&drops),
@@ -772,7 +783,58 @@ fn tcp_listeners(nd: &Netdata, flavor: Flavor) {
     );
     assert_eq!(idle_row("Limit"), idle_ss.1, "{who}");
     assert_eq!(table["status"], 200);
+    // The anonymous caller sees no owner: not this test's PID, no user.
+    let columns = table["columns"].as_object().unwrap();
+    for owner in ["PID", "Process", "User", "UID"] {
+        assert!(!columns.contains_key(owner), "{who}: anonymous sees {owner}");
+    }
+    let text = table.to_string();
+    assert!(!text.contains("\"root\""), "{who}: a user name in {text}");
+    assert!(
+        table["help"].as_str().unwrap().contains("shown only to callers"),
+        "{who}: {}",
+        table["help"]
+    );
     drop((clients, busy, idle));
+
+    // Between two calls: deferred accept, resets, and a listener that
+    // never accepts.
+    let (deferred, deferred_port) = common::traffic::deferred_listener();
+    nd.json_retry(path, "the tcp-listeners table");
+    let (_never, _clients, never_port) = common::traffic::overflowing(3, 20);
+    let (_resets, resets_port) = common::traffic::reset_handshakes(10).expect("iptables");
+    common::traffic::serve_deferred(&deferred, 1000);
+    let t = nd.json_retry(path, "the tcp-listeners table");
+    let port_index = t["columns"]["Port"]["index"].as_u64().unwrap() as usize;
+    let order: Vec<u64> = t["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[port_index].as_u64().unwrap())
+        .collect();
+    let severity = |port: u16| {
+        common::listener_row(&t, port)("rowOptions")["severity"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    eprintln!(
+        "{who}: tcp-listeners after deferred accept, resets and overflows: order {order:?} (never accepts {never_port}, deferred {deferred_port}, resets {resets_port}); {}",
+        t["help"]
+    );
+    assert_eq!(order[0], u64::from(never_port), "{who}: {t}");
+    assert_eq!(severity(never_port), "critical", "{who}");
+    for port in [deferred_port, resets_port] {
+        let status = common::listener_row(&t, port)("Status");
+        assert!(
+            !matches!(status.as_str().unwrap(), "refusing" | "overflowed"),
+            "{who}: {port} is {status}"
+        );
+        assert!(
+            !matches!(severity(port).as_str(), "warning" | "critical"),
+            "{who}: {port}"
+        );
+    }
 }
 
 const SYN_ALARM: &str = "tcp_resets_queue_full_without_syncookies";
