@@ -751,7 +751,10 @@ fn tcp_listeners(nd: &Netdata, flavor: Flavor) {
         "tcp-listeners info",
     );
     assert_eq!(meta["v"], 3, "{who}: {meta}");
-    assert!(meta.get("data").is_none(), "{who}: info carries data: {meta}");
+    assert!(
+        meta.get("data").is_none(),
+        "{who}: info carries data: {meta}"
+    );
     let (busy, clients, busy_port) = common::traffic::overflowing(3, 10);
     let idle = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let idle_port = idle.local_addr().unwrap().port();
@@ -786,12 +789,18 @@ fn tcp_listeners(nd: &Netdata, flavor: Flavor) {
     // The anonymous caller sees no owner: not this test's PID, no user.
     let columns = table["columns"].as_object().unwrap();
     for owner in ["PID", "Process", "User", "UID"] {
-        assert!(!columns.contains_key(owner), "{who}: anonymous sees {owner}");
+        assert!(
+            !columns.contains_key(owner),
+            "{who}: anonymous sees {owner}"
+        );
     }
     let text = table.to_string();
     assert!(!text.contains("\"root\""), "{who}: a user name in {text}");
     assert!(
-        table["help"].as_str().unwrap().contains("shown only to callers"),
+        table["help"]
+            .as_str()
+            .unwrap()
+            .contains("shown only to callers"),
         "{who}: {}",
         table["help"]
     );

@@ -127,9 +127,12 @@ fn owners(
         if stopped() {
             break;
         }
-        let fds = match p.fd() {
-            Ok(fds) => fds,
-            Err(procfs::ProcError::PermissionDenied(_)) => {
+        // One readlink per descriptor (the procfs crate's FDInfo also opens
+        // and stats each): with 10,000 sockets in one process, four times
+        // fewer system calls.
+        let dir = match std::fs::read_dir(format!("/proc/{}/fd", p.pid)) {
+            Ok(dir) => dir,
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
                 unreadable += 1;
                 continue;
             }
@@ -137,28 +140,29 @@ fn owners(
         };
         let mut comm: Option<String> = None;
         let mut hidden = false;
-        for fd in fds {
-            let fd = match fd {
-                Ok(fd) => fd,
+        for entry in dir.flatten() {
+            let link = match std::fs::read_link(entry.path()) {
+                Ok(link) => link,
                 // The directory opened, its links did not (a process
                 // holding capabilities the plugin lacks).
-                Err(procfs::ProcError::PermissionDenied(_)) => {
+                Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
                     hidden = true;
                     continue;
                 }
                 Err(_) => continue,
             };
-            if let procfs::process::FDTarget::Socket(inode) = fd.target {
-                if wanted.contains(&inode) && !found.contains_key(&inode) {
-                    let comm = comm
-                        .get_or_insert_with(|| {
-                            std::fs::read_to_string(format!("/proc/{}/comm", p.pid))
-                                .map(|c| c.trim_end_matches('\n').to_string())
-                                .unwrap_or_default()
-                        })
-                        .clone();
-                    found.insert(inode, (p.pid as u32, comm));
-                }
+            let Some(inode) = socket_inode(link.as_os_str().as_encoded_bytes()) else {
+                continue;
+            };
+            if wanted.contains(&inode) && !found.contains_key(&inode) {
+                let comm = comm
+                    .get_or_insert_with(|| {
+                        std::fs::read_to_string(format!("/proc/{}/comm", p.pid))
+                            .map(|c| c.trim_end_matches('\n').to_string())
+                            .unwrap_or_default()
+                    })
+                    .clone();
+                found.insert(inode, (p.pid as u32, comm));
             }
         }
         unreadable += usize::from(hidden);
@@ -167,6 +171,12 @@ fn owners(
         }
     }
     (found, unreadable)
+}
+
+/// The inode of a socket descriptor's link (`socket:[12345]`).
+fn socket_inode(link: &[u8]) -> Option<u64> {
+    let digits = link.strip_prefix(b"socket:[")?.strip_suffix(b"]")?;
+    proc_table::parse_u64(digits)
 }
 
 /// The host's counters that explain listeners' drops, and the SYN-cookie
@@ -308,6 +318,20 @@ mod tests {
             local(&l(IpAddr::V4(Ipv4Addr::UNSPECIFIED), None)).stack,
             Stack::V4
         );
+    }
+
+    #[test]
+    fn socket_links_give_their_inode() {
+        assert_eq!(socket_inode(b"socket:[12345]"), Some(12345));
+        for other in [
+            &b"pipe:[12]"[..],
+            b"socket:[]",
+            b"socket:[1",
+            b"/dev/null",
+            b"socket:[x]",
+        ] {
+            assert_eq!(socket_inode(other), None);
+        }
     }
 
     #[test]
