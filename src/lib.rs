@@ -42,6 +42,7 @@ pub mod linux;
 pub mod listeners;
 pub mod log;
 pub mod plugin;
+pub mod resets;
 pub(crate) mod schedule;
 pub mod source;
 pub mod sys;
