@@ -14,7 +14,10 @@
 //! `core.c:10599`, `kernel/trace/trace_event_perf.c:425-430`), the very
 //! `ID` of the format file (`trace_events.c:1737`). The two share the
 //! ring's space; a storm of one can crowd out the other, and
-//! `PERF_RECORD_LOST` says how many were lost either way.
+//! `PERF_RECORD_LOST` says how many were lost either way. The kernel writes
+//! that record in front of the first sample that fits once the ring has
+//! room again (`kernel/events/ring_buffer.c:190-191, 248-250`), so losses
+//! are reported by a later drain than the one that found the ring full.
 //!
 //! # Draining
 //!
@@ -422,7 +425,8 @@ struct CpuRing {
 pub struct Drained {
     /// Samples decoded into events.
     pub events: u64,
-    /// Samples lost because a ring was full (`PERF_RECORD_LOST`).
+    /// Samples lost because a ring was full (`PERF_RECORD_LOST`; reported
+    /// with the first sample written after a drain made room).
     pub lost: u64,
     /// Samples that did not decode (short, or of another type).
     pub undecoded: u64,
