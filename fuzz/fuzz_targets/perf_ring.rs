@@ -6,12 +6,16 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
 use tcp_resets::resets::event::Layouts;
 use tcp_resets::resets::format::parse;
 use tcp_resets::resets::ring::{walk, Record, HEADER_LEN, RAW_DATA};
 
 const SEND: &[u8] = include_bytes!("../../tests/fixtures/tracefs/6.18/tcp_send_reset/format");
 const RECEIVE: &[u8] = include_bytes!("../../tests/fixtures/tracefs/6.18/tcp_receive_reset/format");
+
+/// Parsed once: the formats are fixed.
+static LAYOUTS: OnceLock<Layouts> = OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 16 {
@@ -20,7 +24,8 @@ fuzz_target!(|data: &[u8]| {
     let tail = u64::from_ne_bytes(data[0..8].try_into().unwrap());
     let head = u64::from_ne_bytes(data[8..16].try_into().unwrap());
     let area = &data[16..];
-    let l = Layouts::new(&parse(SEND).unwrap(), &parse(RECEIVE).unwrap()).unwrap();
+    let l = LAYOUTS
+        .get_or_init(|| Layouts::new(&parse(SEND).unwrap(), &parse(RECEIVE).unwrap()).unwrap());
     let (mut samples, mut losts, mut bytes) = (0u64, 0u64, 0usize);
     let w = walk(area, tail, head, |r| match r {
         Record::Sample(raw) => {
