@@ -46,7 +46,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use super::event::{Direction, Event};
 
-/// The default capacity: 1024 rows (about 170 KiB). With it, a key that
+/// The default capacity: 1024 rows (196 KiB with the index and the heap). With it, a key that
 /// causes more than 1/1024 of the last ten minutes' resets is always in the
 /// table with its count; a host with more distinct sources than that in ten
 /// minutes is being scanned, and the scanners that matter stand above the
