@@ -3,7 +3,7 @@
 //! `perf_event_open(2)` and a per-CPU mmap ring, without eBPF and without
 //! packet capture.
 //!
-//! * [`format`]: the parser of a tracefs `format` file (pure);
+//! * [`format`](mod@format): the parser of a tracefs `format` file (pure);
 //! * [`event`]: the records' layouts of both kernel generations (4.15–6.9
 //!   and 6.10+) and the decoder of one sample (pure);
 //! * [`ring`]: the decoder of a perf mmap ring (pure);

@@ -1,6 +1,6 @@
+use super::super::fixtures::*;
+use super::super::format::parse;
 use super::*;
-use crate::resets::fixtures::*;
-use crate::resets::format::parse;
 use std::net::{Ipv6Addr, SocketAddrV4, SocketAddrV6};
 
 fn layouts_6_18() -> Layouts {

@@ -1,5 +1,5 @@
+use super::super::fixtures::*;
 use super::*;
-use crate::resets::fixtures::*;
 
 #[test]
 fn send_reset_of_6_18_has_sockaddrs_and_a_reason_table() {
