@@ -51,6 +51,7 @@ pub mod listeners;
 pub mod log;
 pub mod platform;
 pub mod plugin;
+pub mod resets;
 pub(crate) mod schedule;
 pub mod source;
 pub mod stdio;

@@ -1,0 +1,518 @@
+//! The two reset tracepoints read through `perf_event_open(2)`: one event
+//! of each per online CPU (`PERF_TYPE_TRACEPOINT`, `config` = the format's
+//! `ID`, every hit sampled, `sample_type = PERF_SAMPLE_RAW` and nothing
+//! else), both writing into one mmap ring per CPU.
+//!
+//! # One ring per CPU for both events
+//!
+//! `tcp_receive_reset`'s event is pointed at `tcp_send_reset`'s ring of the
+//! same CPU with `PERF_EVENT_IOC_SET_OUTPUT` (allowed between events of one
+//! CPU, 6.12 `kernel/events/core.c:12689`). That halves the mappings and
+//! the rings to walk, and costs nothing in telling the two apart: every
+//! raw sample starts with `common_type`, which the kernel sets to the
+//! event's type (`perf_tp_event()` -> `perf_trace_buf_update()`,
+//! `core.c:10599`, `kernel/trace/trace_event_perf.c:425-430`), the very
+//! `ID` of the format file (`trace_events.c:1737`). The two share the
+//! ring's space; a storm of one can crowd out the other, and
+//! `PERF_RECORD_LOST` says how many were lost either way. The kernel writes
+//! that record in front of the first sample that fits once the ring has
+//! room again (`kernel/events/ring_buffer.c:190-191, 248-250`), so losses
+//! are reported by a later drain than the one that found the ring full.
+//!
+//! # Draining
+//!
+//! [`Tracer::drain`] reads each ring's `data_head` with an acquire load
+//! from the mapped page, walks the records up to it ([`super::ring`]) and
+//! stores `data_tail` with a release store: no system call, and no
+//! allocation, ever; when nothing happened it is one load per CPU.
+//!
+//! # Privileges (6.1 and 6.12 sources)
+//!
+//! * tracefs (the format files) is mode 0700 root (`fs/tracefs/inode.c:26`
+//!   `TRACEFS_DEFAULT_MODE`): root or CAP_DAC_READ_SEARCH.
+//! * A tracepoint event on a CPU for every task needs
+//!   `perf_allow_cpu()` (`perf_event_paranoid` > 0: CAP_PERFMON or
+//!   CAP_SYS_ADMIN; `include/linux/perf_event.h:1681`, checked at
+//!   `core.c:4933`); counting kernel code, `perf_allow_kernel()` (> 1;
+//!   `core.c:12871`); raw samples, `perf_allow_tracepoint()` (> -1;
+//!   `trace_event_perf.c:89`, `perf_event.h:1689`): so CAP_PERFMON, or
+//!   `perf_event_paranoid` -1.
+//! * Debian's kernels add `perf_event_paranoid` 3, their default
+//!   (`CONFIG_SECURITY_PERF_EVENTS_RESTRICT`): then `perf_event_open()`
+//!   needs CAP_SYS_ADMIN (6.1 `core.c:420-424`, `core.c:12437`).
+//!
+//! Tracepoints fire in every network namespace: the events are the whole
+//! host's.
+#![allow(unsafe_code)]
+
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::cpus;
+use super::event::{DecodeError, Event, Layouts, RECEIVE, SEND};
+use super::format::{self, Format};
+use super::ring::{self, Record, DATA_HEAD, DATA_TAIL};
+use super::top::{PortRule, Top};
+
+/// Where tracefs is looked for, in order.
+pub const TRACEFS: [&str; 2] = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
+/// The online CPUs.
+pub const CPU_ONLINE: &str = "/sys/devices/system/cpu/online";
+/// `kernel.perf_event_paranoid`.
+pub const PARANOID: &str = "/proc/sys/kernel/perf_event_paranoid";
+/// `net.ipv4.ip_local_port_range` of the caller's network namespace.
+pub const PORT_RANGE: &str = "/proc/sys/net/ipv4/ip_local_port_range";
+
+// include/uapi/linux/perf_event.h (values checked with a C program against
+// the system's headers).
+const PERF_TYPE_TRACEPOINT: u32 = 2;
+const PERF_SAMPLE_RAW: u64 = 1 << 10;
+const PERF_ATTR_SIZE_VER0: u32 = 64;
+/// `attr.disabled`, bit 0 of the flag word.
+const ATTR_DISABLED: u64 = 1;
+const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 8;
+/// `_IO('$', 0)` and `_IO('$', 5)`.
+const PERF_EVENT_IOC_ENABLE: libc::c_ulong = 0x2400;
+const PERF_EVENT_IOC_SET_OUTPUT: libc::c_ulong = 0x2405;
+
+/// `struct perf_event_attr` up to `PERF_ATTR_SIZE_VER0` (64 bytes), which
+/// every kernel accepts; the bit fields are one `u64`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+struct PerfEventAttr {
+    kind: u32,
+    size: u32,
+    config: u64,
+    sample_period: u64,
+    sample_type: u64,
+    read_format: u64,
+    flags: u64,
+    wakeup_events: u32,
+    bp_type: u32,
+    config1: u64,
+}
+
+const _: () = assert!(std::mem::size_of::<PerfEventAttr>() == PERF_ATTR_SIZE_VER0 as usize);
+
+/// The size of each CPU's ring.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RingSize {
+    /// Pages of the data area, a power of two (the mapping has one more).
+    pub data_pages: usize,
+}
+
+impl Default for RingSize {
+    /// 32 pages (128 KiB with 4 KiB pages): about 1,260 samples of 104
+    /// bytes (6.18). Drained every [`DRAIN_INTERVAL_MS`], that keeps a
+    /// storm of 10,000 refused connections a second on one CPU — 20,000
+    /// samples, each reset seen sent and received — with nothing lost
+    /// (measured with `examples/resets_measure.rs`; drained every 100 ms
+    /// the same storm loses a third).
+    fn default() -> Self {
+        RingSize { data_pages: 32 }
+    }
+}
+
+/// How often to drain the default rings: an idle drain costs a few
+/// nanoseconds and no system call, so draining often is cheap; what it
+/// buys is room in the rings for bursts.
+pub const DRAIN_INTERVAL_MS: u64 = 50;
+
+impl RingSize {
+    /// The smallest ring that holds `per_second` samples of 128 bytes
+    /// arriving between two drains `interval_ms` apart, at least 1 page.
+    pub fn for_rate(per_second: u64, interval_ms: u64, page: usize) -> RingSize {
+        let bytes = per_second.saturating_mul(interval_ms).saturating_mul(128) / 1000;
+        let pages = (bytes as usize).div_ceil(page.max(1)).max(1);
+        RingSize {
+            data_pages: pages
+                .checked_next_power_of_two()
+                .unwrap_or(1 << 20)
+                .min(1 << 20),
+        }
+    }
+}
+
+mod error;
+pub use error::OpenError;
+
+fn errno_of(e: &std::io::Error) -> i32 {
+    e.raw_os_error().unwrap_or(0)
+}
+
+fn last_errno() -> i32 {
+    errno_of(&std::io::Error::last_os_error())
+}
+
+/// The first of [`TRACEFS`] that holds `events/`.
+pub fn tracefs() -> Result<PathBuf, OpenError> {
+    let mut denied = None;
+    for root in TRACEFS {
+        match std::fs::metadata(Path::new(root).join("events")) {
+            Ok(m) if m.is_dir() => return Ok(PathBuf::from(root)),
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                denied.get_or_insert(errno_of(&e));
+            }
+            _ => {}
+        }
+    }
+    Err(denied.map_or(OpenError::TracefsNotMounted, |errno| {
+        OpenError::TracefsDenied { errno }
+    }))
+}
+
+/// Reads and parses `events/tcp/<event>/format` under `root`.
+pub fn read_format(root: &Path, event: &'static str) -> Result<Format, OpenError> {
+    let path = root.join("events/tcp").join(event).join("format");
+    let bytes = std::fs::read(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => OpenError::NoTracepoint { event },
+        std::io::ErrorKind::PermissionDenied => OpenError::TracefsDenied {
+            errno: errno_of(&e),
+        },
+        _ => OpenError::Read {
+            event,
+            errno: errno_of(&e),
+        },
+    })?;
+    format::parse(&bytes).map_err(|error| OpenError::Format { event, error })
+}
+
+/// Both events' layouts, from the formats under `root`.
+pub fn read_layouts(root: &Path) -> Result<Layouts, OpenError> {
+    let send = read_format(root, SEND)?;
+    let receive = read_format(root, RECEIVE)?;
+    Layouts::new(&send, &receive).map_err(OpenError::Layout)
+}
+
+/// `kernel.perf_event_paranoid`, when readable.
+pub fn paranoid() -> Option<i32> {
+    std::fs::read_to_string(PARANOID).ok()?.trim().parse().ok()
+}
+
+/// The port rule of the caller's network namespace (the kernel's default
+/// when the setting cannot be read).
+pub fn port_rule() -> PortRule {
+    std::fs::read(PORT_RANGE)
+        .ok()
+        .and_then(|b| PortRule::parse(&b))
+        .unwrap_or_default()
+}
+
+/// The online CPUs.
+pub fn online_cpus() -> Result<Vec<u32>, OpenError> {
+    let bytes = std::fs::read(CPU_ONLINE).map_err(|e| OpenError::Cpus {
+        errno: errno_of(&e),
+        problem: "unreadable",
+    })?;
+    cpus::parse(&bytes).map_err(|e| OpenError::Cpus {
+        errno: 0,
+        problem: e.0,
+    })
+}
+
+fn page_size() -> usize {
+    // SAFETY: sysconf takes an integer and touches no memory of ours.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    usize::try_from(n).ok().filter(|&n| n > 0).unwrap_or(4096)
+}
+
+/// One CPU's shared mapping of a perf ring: the control page, then the
+/// data area.
+#[derive(Debug)]
+struct Mapping {
+    base: *mut u8,
+    len: usize,
+    data: *const u8,
+    data_size: usize,
+}
+
+// SAFETY: the mapping is owned by this value alone; the kernel is the only
+// other party, and it synchronises through data_head/data_tail, which are
+// accessed atomically. Moving it to another thread changes nothing.
+unsafe impl Send for Mapping {}
+
+impl Mapping {
+    fn new(fd: &OwnedFd, pages: usize, page: usize, cpu: u32) -> Result<Mapping, OpenError> {
+        let len = (pages + 1) * page;
+        // SAFETY: a new shared mapping of `len` bytes of a perf event's
+        // ring, placed by the kernel (null hint); no memory of ours is
+        // touched. The result is checked for MAP_FAILED.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(OpenError::Perf {
+                step: "mmap of the perf ring",
+                cpu,
+                errno: last_errno(),
+            });
+        }
+        let mut m = Mapping {
+            base: base.cast(),
+            len,
+            data: std::ptr::null(),
+            data_size: 0,
+        };
+        // SAFETY: the first page of the mapping is `page` readable bytes
+        // for as long as `m` lives; only data_offset/data_size are read
+        // from it, which the kernel wrote before mmap returned and never
+        // changes.
+        let first = unsafe { std::slice::from_raw_parts(m.base.cast_const(), page) };
+        let area = ring::area(first).filter(|a| {
+            a.offset
+                .checked_add(a.size)
+                .is_some_and(|end| end <= len as u64)
+        });
+        let Some(area) = area else {
+            return Err(OpenError::Perf {
+                step: "reading data_offset/data_size of the perf ring",
+                cpu,
+                errno: libc::EINVAL,
+            });
+        };
+        // data_offset + data_size lies within the mapping (checked just
+        // above), so the pointer stays inside it.
+        m.data = m.base.wrapping_add(area.offset as usize).cast_const();
+        m.data_size = area.size as usize;
+        Ok(m)
+    }
+
+    fn word(&self, at: usize) -> &AtomicU64 {
+        // `at` is DATA_HEAD's or DATA_TAIL's offset (1024, 1032), within
+        // the first page: wrapping_add keeps the pointer in the mapping.
+        let p = self.base.wrapping_add(at).cast::<u64>();
+        // SAFETY: `p` is inside the first page of the mapping and 8-byte
+        // aligned (the mapping is page aligned, `at` a multiple of 8); the
+        // kernel accesses these words atomically too, and the mapping
+        // outlives the reference, which borrows `self`.
+        unsafe { AtomicU64::from_ptr(p) }
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping made in `new`; nothing refers
+        // to it any more (every slice of it borrowed `self`).
+        unsafe { libc::munmap(self.base.cast(), self.len) };
+    }
+}
+
+#[derive(Debug)]
+struct CpuRing {
+    cpu: u32,
+    // Both events stay open as long as the mapping is used.
+    _events: [OwnedFd; 2],
+    map: Mapping,
+    tail: u64,
+}
+
+/// What [`Tracer::drain`] found, added up over the CPUs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Drained {
+    /// Samples decoded into events.
+    pub events: u64,
+    /// Samples lost because a ring was full (`PERF_RECORD_LOST`; reported
+    /// with the first sample written after a drain made room).
+    pub lost: u64,
+    /// Samples that did not decode (short, or of another type).
+    pub undecoded: u64,
+    /// Other records, records too long to unwrap, and corrupt rings.
+    pub skipped: u64,
+}
+
+/// The open tracepoints.
+#[derive(Debug)]
+pub struct Tracer {
+    layouts: Layouts,
+    rings: Vec<CpuRing>,
+    page: usize,
+}
+
+fn perf_event_open(config: u64, cpu: u32) -> Result<OwnedFd, i32> {
+    let attr = PerfEventAttr {
+        kind: PERF_TYPE_TRACEPOINT,
+        size: PERF_ATTR_SIZE_VER0,
+        config,
+        sample_period: 1,
+        sample_type: PERF_SAMPLE_RAW,
+        flags: ATTR_DISABLED,
+        ..PerfEventAttr::default()
+    };
+    // SAFETY: `attr` is a valid perf_event_attr of the size it states,
+    // alive for the call, which only reads it; pid -1 with a CPU is a
+    // system-wide event on that CPU; no group (-1).
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_perf_event_open,
+            &attr as *const PerfEventAttr,
+            -1 as libc::pid_t,
+            cpu as libc::c_int,
+            -1 as libc::c_int,
+            PERF_FLAG_FD_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(last_errno());
+    }
+    // SAFETY: `fd` was just returned by perf_event_open and nothing else
+    // owns it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as libc::c_int) })
+}
+
+fn ioctl(
+    fd: &OwnedFd,
+    request: libc::c_ulong,
+    arg: libc::c_int,
+    step: &'static str,
+    cpu: u32,
+) -> Result<(), OpenError> {
+    // SAFETY: the perf ioctls used here take an integer argument (0 or a
+    // descriptor), not a pointer.
+    let r = unsafe { libc::ioctl(fd.as_raw_fd(), request as _, arg) };
+    if r != 0 {
+        return Err(OpenError::Perf {
+            step,
+            cpu,
+            errno: last_errno(),
+        });
+    }
+    Ok(())
+}
+
+impl Tracer {
+    /// Finds tracefs, reads both formats and opens the rings on every
+    /// online CPU.
+    pub fn open(size: RingSize) -> Result<Tracer, OpenError> {
+        let layouts = read_layouts(&tracefs()?)?;
+        Tracer::with_layouts(layouts, size)
+    }
+
+    /// Opens the rings for the events of `layouts` on every online CPU.
+    pub fn with_layouts(layouts: Layouts, size: RingSize) -> Result<Tracer, OpenError> {
+        let page = page_size();
+        let pages = size
+            .data_pages
+            .max(1)
+            .checked_next_power_of_two()
+            .unwrap_or(1);
+        let cpus = online_cpus()?;
+        let mut rings = Vec::with_capacity(cpus.len());
+        for cpu in cpus {
+            let open = |event: &'static str, id: u16| {
+                perf_event_open(u64::from(id), cpu).map_err(|errno| match errno {
+                    libc::EACCES | libc::EPERM => OpenError::PerfDenied {
+                        event,
+                        errno,
+                        paranoid: paranoid(),
+                    },
+                    libc::ENOENT | libc::ENODEV | libc::EOPNOTSUPP | libc::EINVAL => {
+                        OpenError::PerfUnsupported { event, errno }
+                    }
+                    _ => OpenError::Perf {
+                        step: "perf_event_open",
+                        cpu,
+                        errno,
+                    },
+                })
+            };
+            let send = open(SEND, layouts.send.id)?;
+            let receive = open(RECEIVE, layouts.receive.id)?;
+            let map = Mapping::new(&send, pages, page, cpu)?;
+            ioctl(
+                &receive,
+                PERF_EVENT_IOC_SET_OUTPUT,
+                send.as_raw_fd(),
+                "PERF_EVENT_IOC_SET_OUTPUT",
+                cpu,
+            )?;
+            let tail = map.word(DATA_TAIL.offset()).load(Ordering::Acquire);
+            rings.push(CpuRing {
+                cpu,
+                _events: [send, receive],
+                map,
+                tail,
+            });
+        }
+        for r in &rings {
+            for fd in &r._events {
+                ioctl(fd, PERF_EVENT_IOC_ENABLE, 0, "PERF_EVENT_IOC_ENABLE", r.cpu)?;
+            }
+        }
+        Ok(Tracer {
+            layouts,
+            rings,
+            page,
+        })
+    }
+
+    pub fn layouts(&self) -> &Layouts {
+        &self.layouts
+    }
+
+    /// The CPUs read.
+    pub fn cpus(&self) -> usize {
+        self.rings.len()
+    }
+
+    /// Bytes mapped for the rings (control pages included).
+    pub fn memory(&self) -> usize {
+        self.rings.iter().map(|r| r.map.len).sum()
+    }
+
+    /// The page size the rings were sized with.
+    pub fn page_size(&self) -> usize {
+        self.page
+    }
+
+    /// Takes every record the kernel has written since the last drain,
+    /// handing each decoded event to `f`. No system call, no allocation.
+    pub fn drain(&mut self, mut f: impl FnMut(&Event)) -> Drained {
+        let mut d = Drained::default();
+        let layouts = &self.layouts;
+        for r in &mut self.rings {
+            let head = r.map.word(DATA_HEAD.offset()).load(Ordering::Acquire);
+            if head == r.tail {
+                continue;
+            }
+            // SAFETY: the data area is `data_size` readable bytes inside
+            // the mapping, which outlives this borrow of `r`. The kernel
+            // writes only outside [tail, head) until data_tail moves, and
+            // the walk reads only inside it (after the acquire load of
+            // data_head, which orders those writes before the reads).
+            let data = unsafe { std::slice::from_raw_parts(r.map.data, r.map.data_size) };
+            let w = ring::walk(data, r.tail, head, |rec| match rec {
+                Record::Sample(raw) => match layouts.decode(raw) {
+                    Ok(e) => {
+                        d.events += 1;
+                        f(&e);
+                    }
+                    Err(DecodeError::Short | DecodeError::UnknownType(_)) => d.undecoded += 1,
+                },
+                Record::Lost { .. } => {}
+            });
+            d.lost += w.lost;
+            d.skipped += w.other + w.too_long + w.corrupt;
+            r.tail = w.tail;
+            r.map
+                .word(DATA_TAIL.offset())
+                .store(w.tail, Ordering::Release);
+        }
+        d
+    }
+
+    /// Drains into `top` at wall-clock second `now`.
+    pub fn drain_into(&mut self, top: &mut Top, now: u64) -> Drained {
+        self.drain(|e| top.record(e, now))
+    }
+}
+
+#[cfg(test)]
+mod tests;
