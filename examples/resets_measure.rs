@@ -22,8 +22,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tcp_resets::resets::event::Direction;
-use tcp_resets::resets::perf::{port_rule, RingSize, Tracer};
+use tcp_resets::platform::linux::tracepoints::event::Direction;
+use tcp_resets::platform::linux::tracepoints::perf::{port_rule, RingSize, Tracer};
 use tcp_resets::resets::top::{Top, DEFAULT_CAPACITY};
 
 fn on_cpu_ns() -> u64 {
@@ -70,11 +70,11 @@ fn main() {
             let n = arg(1, 10_000_000);
             let mut t = open(RingSize::default());
             let mut top = Top::new(DEFAULT_CAPACITY, port_rule());
-            t.drain_into(&mut top, now());
+            t.drain(|e| top.record(e, now()));
             let start = Instant::now();
             let mut events = 0;
             for _ in 0..n {
-                events += t.drain_into(&mut top, 0).events;
+                events += t.drain(|e| top.record(e, 0)).events;
             }
             let ns = start.elapsed().as_nanos() as f64 / n.max(1) as f64;
             println!(

@@ -76,6 +76,14 @@ impl<T> Clone for Field<T> {
 
 impl<T> Copy for Field<T> {}
 
+impl<T> PartialEq for Field<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.offset == other.offset
+    }
+}
+
+impl<T> Eq for Field<T> {}
+
 impl<T> fmt::Debug for Field<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Field({})", self.offset)
@@ -106,9 +114,10 @@ impl<T: Scalar> Field<T> {
         self.offset + T::SIZE
     }
 
-    /// Its value in `b`, or `None` when `b` is too short to hold it.
+    /// Its value in `b`, or `None` when `b` is too short to hold it (an
+    /// offset read at run time may be anything).
     pub fn read(self, b: &[u8]) -> Option<T> {
-        T::from_bytes(b.get(self.offset..self.end())?)
+        T::from_bytes(b.get(self.offset..self.offset.checked_add(T::SIZE)?)?)
     }
 
     /// Writes `v` into `b` at its offset (requests, and the tests' images
@@ -237,6 +246,7 @@ mod tests {
         assert_eq!(F.read(&b), Some(u16::from_ne_bytes([0x34, 0x12])));
         assert_eq!(F.read(&b[..4]), None);
         assert_eq!(F.read(&[]), None);
+        assert_eq!(Field::<u64>::at(usize::MAX - 2).read(&b), None);
         assert_eq!((F.offset(), F.size(), F.end()), (3, 2, 5));
         const A: Field<[u8; 4]> = Field::at(2);
         assert_eq!(A.read(&b), Some([2, 0x34, 0x12, 5]));

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use common::traffic::{private_network, Counters};
 use common::{skip, Need};
-use tcp_resets::resets::event::{Direction, Event};
-use tcp_resets::resets::perf::{self, RingSize, Tracer};
+use tcp_resets::platform::linux::tracepoints::event::{Direction, Event};
+use tcp_resets::platform::linux::tracepoints::perf::{self, RingSize, Tracer};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 

@@ -9,10 +9,10 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 
 use common::sys::Counting;
 use common::{skip, Need};
-use tcp_resets::resets::event::Layouts;
-use tcp_resets::resets::format::parse;
-use tcp_resets::resets::perf::{self, RingSize, Tracer};
-use tcp_resets::resets::ring::{walk, Record};
+use tcp_resets::platform::linux::tracepoints::event::Layouts;
+use tcp_resets::platform::linux::tracepoints::format::parse;
+use tcp_resets::platform::linux::tracepoints::perf::{self, RingSize, Tracer};
+use tcp_resets::platform::linux::tracepoints::ring::{walk, Record};
 use tcp_resets::resets::top::{PortRule, Top, DEFAULT_CAPACITY};
 
 #[global_allocator]
@@ -117,10 +117,10 @@ fn live_drains_allocate_nothing() {
         return;
     }
     let mut top = Top::new(DEFAULT_CAPACITY, perf::port_rule());
-    tracer.drain_into(&mut top, 0);
+    tracer.drain(|e| top.record(e, 0));
     let before = Counting::count();
     for _ in 0..100_000 {
-        tracer.drain_into(&mut top, 1_800_000_000);
+        tracer.drain(|e| top.record(e, 1_800_000_000));
     }
     let idle = Counting::count() - before;
     // A burst of resets (made with the count paused), then drained.
@@ -133,7 +133,7 @@ fn live_drains_allocate_nothing() {
         assert!(TcpStream::connect(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).is_err());
     }
     let before = Counting::count();
-    let d = tracer.drain_into(&mut top, 1_800_000_001);
+    let d = tracer.drain(|e| top.record(e, 1_800_000_001));
     let busy = Counting::count() - before;
     assert_eq!((idle, busy), (0, 0));
     assert!(d.events >= 100, "the burst was drained: {d:?}");

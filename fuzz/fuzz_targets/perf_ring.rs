@@ -7,9 +7,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
-use tcp_resets::resets::event::Layouts;
-use tcp_resets::resets::format::parse;
-use tcp_resets::resets::ring::{walk, Record, HEADER_LEN, RAW_DATA};
+use tcp_resets::platform::linux::tracepoints::event::Layouts;
+use tcp_resets::platform::linux::tracepoints::format::parse;
+use tcp_resets::platform::linux::tracepoints::ring::{walk, Record, HEADER_LEN, RAW_DATA};
 
 const SEND: &[u8] = include_bytes!("../../tests/fixtures/tracefs/6.18/tcp_send_reset/format");
 const RECEIVE: &[u8] = include_bytes!("../../tests/fixtures/tracefs/6.18/tcp_receive_reset/format");

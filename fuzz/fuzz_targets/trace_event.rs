@@ -5,8 +5,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
-use tcp_resets::resets::event::{AddrLayout, DecodeError, Direction, Layouts};
-use tcp_resets::resets::format::parse;
+use tcp_resets::platform::linux::tracepoints::event::{AddrLayout, DecodeError, Direction, Layouts};
+use tcp_resets::platform::linux::tracepoints::format::parse;
 
 const FORMATS: [(&[u8], &[u8]); 2] = [
     (

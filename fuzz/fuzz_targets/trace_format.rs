@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tcp_resets::resets::event::Layouts;
-use tcp_resets::resets::format::{parse, MAX_FIELDS, MAX_SYMBOLS, MAX_TABLES};
+use tcp_resets::platform::linux::tracepoints::event::Layouts;
+use tcp_resets::platform::linux::tracepoints::format::{parse, MAX_FIELDS, MAX_SYMBOLS, MAX_TABLES};
 
 const RECEIVE_6_18: &[u8] =
     include_bytes!("../../tests/fixtures/tracefs/6.18/tcp_receive_reset/format");

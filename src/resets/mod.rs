@@ -1,26 +1,48 @@
-//! Who sends and receives TCP resets, and why: the kernel's tracepoints
-//! `tcp:tcp_send_reset` and `tcp:tcp_receive_reset`, read through
-//! `perf_event_open(2)` and a per-CPU mmap ring, without eBPF and without
-//! packet capture.
+//! Say *who* and *why*: the resets this host sends and receives, one by
+//! one, as the kernel's tracepoints `tcp:tcp_send_reset` and
+//! `tcp:tcp_receive_reset` report them (read by each kernel's folder under
+//! `platform/`; Linux's is `platform/linux/tracepoints`), added up by peer,
+//! port, reason and state in a table of fixed size ([`top`]).
 //!
-//! * [`format`](mod@format): the parser of a tracefs `format` file (pure);
-//! * [`event`]: the records' layouts of both kernel generations (4.15–6.9
-//!   and 6.10+) and the decoder of one sample (pure);
-//! * [`ring`]: the decoder of a perf mmap ring (pure);
-//! * [`top`]: the fixed-capacity table of the heaviest sources (pure);
-//! * [`cpus`]: the online-CPU list parser (pure);
-//! * `perf` (Linux): opening the events, mapping the rings, draining.
-//!
-//! Self-contained: std, `libc` and `itoa` only.
+//! The vocabulary is here, the same on every kernel: an [`Event`] is one
+//! reset.
 
-pub mod bytes;
-pub mod cpus;
-pub mod event;
-pub mod format;
-#[cfg(target_os = "linux")]
-pub mod perf;
-pub mod ring;
 pub mod top;
 
-#[cfg(test)]
-mod fixtures;
+use std::net::SocketAddr;
+
+/// Which way the reset went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Direction {
+    /// `tcp_send_reset`: this host sent it.
+    Sent,
+    /// `tcp_receive_reset`: this host received it.
+    Received,
+}
+
+/// `enum sk_rst_reason` (`include/net/rstreason.h`), 6.10+.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Reason {
+    /// The value the kernel recorded.
+    pub value: u32,
+    /// Its entry in the format's reason table (`None`: not in it).
+    pub index: Option<u16>,
+}
+
+/// One reset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub direction: Direction,
+    /// This host's address and port; `None` when the kernel recorded no
+    /// address family.
+    pub local: Option<SocketAddr>,
+    /// The peer's.
+    pub remote: Option<SocketAddr>,
+    /// `TCP_*` of the socket (`sk_state`); 0 when unknown (no socket, or
+    /// no state field).
+    pub state: i32,
+    /// Why (6.10+ `tcp_send_reset` only).
+    pub reason: Option<Reason>,
+    /// `sock_cookie` (`tcp_receive_reset`).
+    pub cookie: Option<u64>,
+}

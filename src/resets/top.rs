@@ -44,7 +44,7 @@
 use std::hash::{BuildHasher, RandomState};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use super::event::{Direction, Event};
+use super::{Direction, Event};
 
 /// The default capacity: 1024 rows (196 KiB with the index and the heap). With it, a key that
 /// causes more than 1/1024 of the last ten minutes' resets is always in the

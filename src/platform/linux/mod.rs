@@ -8,6 +8,7 @@
 
 pub mod proc_table;
 pub mod sock_diag;
+pub mod tracepoints;
 
 #[cfg(target_os = "linux")]
 mod listeners;

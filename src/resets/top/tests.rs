@@ -1,5 +1,5 @@
-use super::super::event::Reason;
 use super::*;
+use crate::resets::Reason;
 use std::collections::HashMap;
 
 const T0: u64 = 1_800_000_000; // a multiple of 60

@@ -19,7 +19,7 @@
 //! `data_head` — end the walk at `data_head`, counted: it never loops more
 //! than once per 8 bytes of the area, and never panics.
 
-use super::bytes::Field;
+use crate::bytes::Field;
 
 // --- struct perf_event_mmap_page (the first page of the mapping) ---------
 

@@ -53,7 +53,7 @@ use super::cpus;
 use super::event::{DecodeError, Event, Layouts, RECEIVE, SEND};
 use super::format::{self, Format};
 use super::ring::{self, Record, DATA_HEAD, DATA_TAIL};
-use super::top::{PortRule, Top};
+use crate::resets::top::PortRule;
 
 /// Where tracefs is looked for, in order.
 pub const TRACEFS: [&str; 2] = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
@@ -506,11 +506,6 @@ impl Tracer {
                 .store(w.tail, Ordering::Release);
         }
         d
-    }
-
-    /// Drains into `top` at wall-clock second `now`.
-    pub fn drain_into(&mut self, top: &mut Top, now: u64) -> Drained {
-        self.drain(|e| top.record(e, now))
     }
 }
 

@@ -35,8 +35,9 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use super::bytes::{Field, Scalar};
 use super::format::{FieldDesc, Format, SymbolTable};
+use crate::bytes::{Field, Scalar};
+pub use crate::resets::{Direction, Event, Reason};
 
 /// `AF_INET` and `AF_INET6` of Linux (`include/linux/socket.h`).
 pub const AF_INET: u16 = 2;
@@ -70,42 +71,6 @@ pub const TCP_STATES: [(&str, i64); 13] = [
 
 fn tcp_state_value(name: &str) -> Option<i64> {
     TCP_STATES.iter().find(|(n, _)| *n == name).map(|&(_, v)| v)
-}
-
-/// Which way the reset went.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Direction {
-    /// `tcp_send_reset`: this host sent it.
-    Sent,
-    /// `tcp_receive_reset`: this host received it.
-    Received,
-}
-
-/// `enum sk_rst_reason` (`include/net/rstreason.h`), 6.10+.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Reason {
-    /// The value the kernel recorded.
-    pub value: u32,
-    /// Its entry in the format's reason table (`None`: not in it).
-    pub index: Option<u16>,
-}
-
-/// One reset.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Event {
-    pub direction: Direction,
-    /// This host's address and port; `None` when the kernel recorded no
-    /// address family.
-    pub local: Option<SocketAddr>,
-    /// The peer's.
-    pub remote: Option<SocketAddr>,
-    /// `TCP_*` of the socket (`sk_state`); 0 when unknown (no socket, or
-    /// no state field).
-    pub state: i32,
-    /// Why (6.10+ `tcp_send_reset` only).
-    pub reason: Option<Reason>,
-    /// `sock_cookie` (`tcp_receive_reset`).
-    pub cookie: Option<u64>,
 }
 
 /// How an event's record holds the two ends.
