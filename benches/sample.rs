@@ -39,7 +39,7 @@ fn floor(c: &mut Criterion) {
 fn whole(c: &mut Criterion) {
     let mut log = Log::from_env(|_| None);
     let (source, found) = Host::open("", &mut log).expect("live /proc");
-    let mut plugin = Plugin::new(source, found, 1, &mut log).unwrap();
+    let mut plugin = Plugin::new(source, found, 1, None, &mut log).unwrap();
     let mut sink = File::create("/dev/null").unwrap();
     plugin.sample(None, &mut log);
     c.bench_function("sample/whole", |b| {

@@ -1,5 +1,6 @@
-//! The command line: `tcp_resets [UPDATE_EVERY] [--iterations N]`, and
-//! `tcp_resets --listeners [--json]` for a person at a terminal.
+//! The command line: `tcp_resets [UPDATE_EVERY] [--iterations N]
+//! [--no-trace]`, and `tcp_resets --listeners [--json]` and `tcp_resets
+//! --resets [--json] [--seconds N]` for a person at a terminal.
 //!
 //! This is a contract: netdata passes the update interval as the only
 //! argument, and tests outside the repository use the flags.
@@ -20,7 +21,14 @@ pub enum Command {
     Version,
     /// Print the listening sockets once (`--json`: netdata's table JSON).
     Listeners { json: bool },
+    /// Watch the resets for `seconds`, then print the table of who and why.
+    Resets { json: bool, seconds: u64 },
 }
+
+/// How long `--resets` watches unless `--seconds` says.
+pub const RESETS_SECONDS: u64 = 10;
+/// The longest `--seconds`.
+pub const MAX_SECONDS: u64 = 3600;
 
 /// Settings for a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +37,8 @@ pub struct Config {
     pub update_every: u64,
     /// Stop after this many samples; `None` runs until stopped.
     pub iterations: Option<u64>,
+    /// Open the reset tracepoints when the plugin may (`--no-trace`: never).
+    pub trace: bool,
 }
 
 /// A command-line mistake: what was wrong, and the offending text.
@@ -54,18 +64,26 @@ impl std::error::Error for UsageError {}
 pub const USAGE: &str = "\
 tcp_resets - netdata external plugin streaming the kernel's TCP reset counters
 
-Usage: tcp_resets [UPDATE_EVERY] [--iterations N]
+Usage: tcp_resets [UPDATE_EVERY] [--iterations N] [--no-trace]
        tcp_resets --listeners [--json]
+       tcp_resets --resets [--json] [--seconds N]
        tcp_resets --help | --version
 
   UPDATE_EVERY     seconds between samples, 1 to 86400; without it
                    NETDATA_UPDATE_EVERY, else 1 (netdata passes it)
   --iterations N   print N samples, then exit 0 (default: run until stopped)
+  --no-trace       do not open the reset tracepoints: no tcp-resets
+                   Function, no tcp_resets.sent_reasons chart
   --listeners      print every listening TCP socket once, the worst first:
-                   accept queue and its limit, drops (Linux only: FreeBSD
-                   counts none per socket), half-open handshakes, owner
-                   (the netdata Function tcp-listeners)
-  --json           with --listeners: the Function's JSON table instead
+                   accept queue against its limit, SYN queue, drops (Linux
+                   only: FreeBSD counts none per socket), owner (the netdata
+                   Function tcp-listeners)
+  --resets         watch the resets sent and received for N seconds, then
+                   print who and why: peer, ports, the kernel's reason
+                   (the netdata Function tcp-resets; Linux, needs
+                   CAP_PERFMON and tracefs)
+  --seconds N      with --resets: how long to watch, 1 to 3600 (default 10)
+  --json           with --listeners or --resets: the Function's JSON table
   --help           print this text and exit
   --version        print the version and exit
 
@@ -123,6 +141,43 @@ fn looks_numeric(s: &str) -> bool {
     !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
 }
 
+fn parse_seconds(s: &str) -> Result<u64, UsageError> {
+    let bad = || UsageError {
+        what: "invalid --seconds value",
+        value: s.to_string(),
+        accepted: "expected whole seconds from 1 to 3600",
+    };
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    match s.parse::<u64>() {
+        Ok(n) if (1..=MAX_SECONDS).contains(&n) => Ok(n),
+        _ => Err(bad()),
+    }
+}
+
+/// The value of an option given as `--name V` or `--name=V`.
+fn value<S: AsRef<str>>(
+    arg: &str,
+    name: &'static str,
+    args: &mut impl Iterator<Item = S>,
+) -> Result<Option<String>, UsageError> {
+    if arg == name {
+        return match args.next() {
+            Some(v) => Ok(Some(v.as_ref().to_string())),
+            None => Err(UsageError {
+                what: "missing value for",
+                value: name.into(),
+                accepted: "expected the option followed by its value",
+            }),
+        };
+    }
+    Ok(arg
+        .strip_prefix(name)
+        .and_then(|rest| rest.strip_prefix('='))
+        .map(str::to_string))
+}
+
 /// Parses the arguments (without the program name). `env` looks up an
 /// environment variable.
 pub fn parse<I, S>(args: I, env: impl Fn(&str) -> Option<String>) -> Result<Command, UsageError>
@@ -132,8 +187,8 @@ where
 {
     let mut update_every = None;
     let mut iterations = None;
-    let mut listeners = false;
-    let mut json = false;
+    let mut seconds = None;
+    let (mut listeners, mut resets, mut json, mut no_trace) = (false, false, false, false);
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let arg = arg.as_ref();
@@ -141,58 +196,79 @@ where
             "--help" | "-h" => return Ok(Command::Help),
             "--version" | "-V" => return Ok(Command::Version),
             "--listeners" => listeners = true,
+            "--resets" => resets = true,
             "--json" => json = true,
-            "--iterations" => {
-                let Some(v) = args.next() else {
-                    return Err(UsageError {
-                        what: "missing value for",
-                        value: "--iterations".into(),
-                        accepted: "expected --iterations N with N of at least 1",
-                    });
-                };
-                iterations = Some(parse_iterations(v.as_ref())?);
-            }
-            _ if arg.starts_with("--iterations=") => {
-                iterations = Some(parse_iterations(&arg["--iterations=".len()..])?);
-            }
-            _ if arg.starts_with('-') && !looks_numeric(arg) => {
-                return Err(UsageError {
-                    what: "unknown option",
-                    value: arg.into(),
-                    accepted: "accepted: UPDATE_EVERY, --iterations N, --listeners [--json], --help, --version",
-                });
-            }
+            "--no-trace" => no_trace = true,
             _ => {
-                if update_every.is_some() {
+                if let Some(v) = value(arg, "--iterations", &mut args)? {
+                    iterations = Some(parse_iterations(&v)?);
+                } else if let Some(v) = value(arg, "--seconds", &mut args)? {
+                    seconds = Some(parse_seconds(&v)?);
+                } else if arg.starts_with('-') && !looks_numeric(arg) {
+                    return Err(UsageError {
+                        what: "unknown option",
+                        value: arg.into(),
+                        accepted: "accepted: UPDATE_EVERY, --iterations N, --no-trace, \
+                                   --listeners [--json], --resets [--json] [--seconds N], \
+                                   --help, --version",
+                    });
+                } else if update_every.is_some() {
                     return Err(UsageError {
                         what: "unexpected extra argument",
                         value: arg.into(),
                         accepted: "only one UPDATE_EVERY is accepted",
                     });
+                } else {
+                    update_every = Some(parse_interval("invalid update interval", arg)?);
                 }
-                update_every = Some(parse_interval("invalid update interval", arg)?);
             }
         }
     }
-    if listeners {
-        if let Some(extra) = update_every
+    let by_hand = if listeners { "--listeners" } else { "--resets" };
+    if listeners && resets {
+        return Err(UsageError {
+            what: "two things asked at once",
+            value: "--listeners --resets".into(),
+            accepted: "ask for one of --listeners and --resets",
+        });
+    }
+    if listeners || resets {
+        let extra = update_every
             .map(|v: u64| v.to_string())
             .or(iterations.map(|_| "--iterations".to_string()))
-        {
+            .or(no_trace.then(|| "--no-trace".to_string()))
+            .or((listeners && seconds.is_some()).then(|| "--seconds".to_string()));
+        if let Some(extra) = extra {
             return Err(UsageError {
-                what: "unexpected argument with --listeners",
-                value: extra,
-                accepted: "--listeners takes only --json",
+                what: "unexpected argument with",
+                value: format!("{by_hand} {extra}"),
+                accepted: "--listeners takes --json; --resets takes --json and --seconds N",
             });
         }
-        return Ok(Command::Listeners { json });
-    }
-    if json {
-        return Err(UsageError {
-            what: "option without --listeners",
-            value: "--json".into(),
-            accepted: "--json goes with --listeners",
+        return Ok(if listeners {
+            Command::Listeners { json }
+        } else {
+            Command::Resets {
+                json,
+                seconds: seconds.unwrap_or(RESETS_SECONDS),
+            }
         });
+    }
+    for (given, option, goes_with) in [
+        (json, "--json", "--json goes with --listeners or --resets"),
+        (
+            seconds.is_some(),
+            "--seconds",
+            "--seconds goes with --resets",
+        ),
+    ] {
+        if given {
+            return Err(UsageError {
+                what: "option without --listeners or --resets",
+                value: option.into(),
+                accepted: goes_with,
+            });
+        }
     }
     let update_every = match update_every {
         Some(v) => v,
@@ -206,6 +282,7 @@ where
     Ok(Command::Run(Config {
         update_every,
         iterations,
+        trace: !no_trace,
     }))
 }
 
@@ -221,6 +298,7 @@ mod tests {
         Ok(Command::Run(Config {
             update_every,
             iterations,
+            trace: true,
         }))
     }
 
@@ -264,6 +342,7 @@ mod tests {
             ),
             (&["--bogus"][..], "unknown option '--bogus'"),
             (&["--iterations"][..], "missing value for '--iterations'"),
+            (&["--seconds"][..], "missing value for '--seconds'"),
             (&["--iterations", "0"][..], "invalid --iterations value '0'"),
             (&["--iterations", "x"][..], "invalid --iterations value 'x'"),
             (&["1", "2"][..], "unexpected extra argument '2'"),
@@ -285,19 +364,84 @@ mod tests {
             Ok(Command::Listeners { json: true })
         );
         for (args, needle) in [
-            (&["--json"][..], "option without --listeners '--json'"),
+            (
+                &["--json"][..],
+                "option without --listeners or --resets '--json'",
+            ),
             (
                 &["--listeners", "5"][..],
-                "unexpected argument with --listeners '5'",
+                "unexpected argument with '--listeners 5'",
             ),
             (
                 &["--listeners", "--iterations", "2"][..],
-                "unexpected argument with --listeners '--iterations'",
+                "unexpected argument with '--listeners --iterations'",
+            ),
+            (
+                &["--listeners", "--seconds", "2"][..],
+                "unexpected argument with '--listeners --seconds'",
             ),
         ] {
             let e = run(args).unwrap_err().to_string();
             assert!(e.contains(needle), "{args:?}: {e}");
         }
+    }
+
+    #[test]
+    fn resets_by_hand() {
+        assert_eq!(
+            run(&["--resets"]),
+            Ok(Command::Resets {
+                json: false,
+                seconds: RESETS_SECONDS
+            })
+        );
+        assert_eq!(
+            run(&["--resets", "--json", "--seconds=3"]),
+            Ok(Command::Resets {
+                json: true,
+                seconds: 3
+            })
+        );
+        assert_eq!(
+            run(&["--seconds", "3600", "--resets"]),
+            Ok(Command::Resets {
+                json: false,
+                seconds: 3600
+            })
+        );
+        for (args, needle) in [
+            (
+                &["--resets", "--seconds", "0"][..],
+                "invalid --seconds value '0'",
+            ),
+            (&["--resets", "--seconds", "3601"][..], "'3601'"),
+            (&["--resets", "--seconds", "-1"][..], "'-1'"),
+            (
+                &["--seconds", "3"][..],
+                "option without --listeners or --resets '--seconds'",
+            ),
+            (&["--resets", "--listeners"][..], "two things asked at once"),
+            (
+                &["--resets", "5"][..],
+                "unexpected argument with '--resets 5'",
+            ),
+            (&["--resets", "--no-trace"][..], "'--resets --no-trace'"),
+        ] {
+            let e = run(args).unwrap_err().to_string();
+            assert!(e.contains(needle), "{args:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn no_trace_keeps_the_counters_and_the_listeners() {
+        assert_eq!(
+            run(&["--no-trace", "2"]),
+            Ok(Command::Run(Config {
+                update_every: 2,
+                iterations: None,
+                trace: false
+            }))
+        );
     }
 
     #[test]

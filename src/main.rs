@@ -1,18 +1,21 @@
 //! `tcp_resets`: wires the command line, the kernel's counters, the loop
 //! and the exit codes together. Everything else lives in the library.
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::os::fd::AsFd;
 use std::process::ExitCode;
+use std::rc::Rc;
 
 use tcp_resets::cli::{self, Command};
 use tcp_resets::clock;
 use tcp_resets::error::Error;
-use tcp_resets::functions::{Dispatcher, FUNCTIONS};
+use tcp_resets::functions::{Context, Dispatcher, FUNCTIONS};
 use tcp_resets::listeners::{table, text, Listeners};
 use tcp_resets::log::Log;
 use tcp_resets::platform::{Host, Kernel};
 use tcp_resets::plugin::{self, Plugin};
+use tcp_resets::resets::{self, Resets};
 use tcp_resets::stdio::Stdio;
 
 /// How the process ends.
@@ -59,6 +62,45 @@ fn listeners(json: bool) -> Result<(), Exit> {
     print(&text).map_err(Exit::Plugin)
 }
 
+/// `--resets`: the resets of the next `seconds`, who and why, for a
+/// person (or `--json`, netdata's form); exit 1 with what to grant where
+/// the tracepoints cannot be opened.
+fn resets_by_hand(json: bool, seconds: u64) -> Result<(), Exit> {
+    let tracer = Host::tracer()
+        .map_err(|why| Exit::Unavailable(format!("cannot open the reset tracepoints: {why}")))?;
+    let mut r = Resets::new(Box::new(tracer), clock::now().wall_s());
+    r.watch(seconds);
+    let now = clock::now().wall_s();
+    let text = if json {
+        resets::table::json(&r, true, now, seconds, now + seconds) + "\n"
+    } else {
+        resets::table::text(&r, now)
+    };
+    print(&text).map_err(Exit::Plugin)
+}
+
+/// The reset tracepoints for the loop and the Function `tcp-resets`, or
+/// why not (said once in the log: the rest of the plugin runs without).
+fn tracing(trace: bool, log: &mut Log) -> Option<Result<Rc<RefCell<Resets>>, String>> {
+    if !trace {
+        return None;
+    }
+    Some(match Host::tracer() {
+        Ok(t) => Ok(Rc::new(RefCell::new(Resets::new(
+            Box::new(t),
+            clock::now().wall_s(),
+        )))),
+        Err(why) => {
+            let why = why.to_string();
+            log.info(&[
+                "the tcp-resets Function and the tcp_resets.sent_reasons chart are off: ",
+                &why,
+            ]);
+            Err(why)
+        }
+    })
+}
+
 fn run(log: &mut Log) -> Result<(), Exit> {
     let args: Vec<String> = std::env::args_os()
         .skip(1)
@@ -71,11 +113,14 @@ fn run(log: &mut Log) -> Result<(), Exit> {
                 .map_err(Exit::Plugin)
         }
         Command::Listeners { json } => return listeners(json),
+        Command::Resets { json, seconds } => return resets_by_hand(json, seconds),
         Command::Run(c) => c,
     };
     let prefix = env("NETDATA_HOST_PREFIX").unwrap_or_default();
+    let resets = tracing(config.trace, log);
+    let shared = resets.clone().and_then(Result::ok);
     let mut plugin = Host::open(&prefix, log)
-        .and_then(|(source, found)| Plugin::new(source, found, config.update_every, log))
+        .and_then(|(source, found)| Plugin::new(source, found, config.update_every, shared, log))
         .map_err(|e| {
             // Netdata does not restart a plugin that says DISABLE.
             let _ = print(plugin::DISABLE);
@@ -83,7 +128,7 @@ fn run(log: &mut Log) -> Result<(), Exit> {
         })?;
     let mut stdio =
         Stdio::new(std::io::stdin().as_fd(), std::io::stdout().as_fd()).map_err(Exit::Plugin)?;
-    let mut functions = Dispatcher::new(FUNCTIONS);
+    let mut functions = Dispatcher::new(FUNCTIONS, &Context { resets });
     plugin::run(
         &mut plugin,
         config.update_every,

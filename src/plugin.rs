@@ -1,7 +1,10 @@
 //! The sampling loop: read, format, write once, wait; nothing in it
 //! allocates.
 
+use std::cell::RefCell;
 use std::convert::Infallible;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::rc::Rc;
 
 use crate::charts::{ChartKind, Charts};
 use crate::clock;
@@ -9,6 +12,8 @@ use crate::counters::Values;
 use crate::error::Error;
 use crate::functions::Dispatcher;
 use crate::log::Log;
+use crate::resets::chart::ReasonChart;
+use crate::resets::Resets;
 use crate::schedule::{Next, Schedule};
 use crate::source::{Inventory, Lost, Source};
 use crate::stdio::{Halt, Stdio, Stop};
@@ -35,6 +40,19 @@ pub struct Plugin<S: Source> {
     samples: u64,
     /// Re-read the setting every this many samples.
     refresh: u64,
+    /// The reset tracepoints, shared with the Function `tcp-resets`.
+    resets: Option<Traced>,
+}
+
+/// The tracepoints as the loop sees them.
+#[derive(Debug)]
+struct Traced {
+    resets: Rc<RefCell<Resets>>,
+    /// `tcp_resets.sent_reasons`, where sent resets carry a reason.
+    chart: Option<ReasonChart>,
+    /// A duplicate of the rings' wake descriptor (the original is inside
+    /// the shared state).
+    wake: OwnedFd,
 }
 
 impl<S: Source> Plugin<S> {
@@ -42,10 +60,15 @@ impl<S: Source> Plugin<S> {
     /// (one warning each) what is not defined for what could not be opened.
     /// Fails when the resets chart would have no dimension (the caller then
     /// disables the plugin).
+    ///
+    /// With `resets`, the rings are drained at every sample and whenever
+    /// one fills to half, and `tcp_resets.sent_reasons` is defined where
+    /// the kernel gives reasons.
     pub fn new(
         source: S,
         found: Inventory,
         update_every: u64,
+        resets: Option<Rc<RefCell<Resets>>>,
         log: &mut Log,
     ) -> Result<Plugin<S>, Error> {
         let charts = Charts::new(found.present, update_every, &|c| source.module(c));
@@ -63,7 +86,28 @@ impl<S: Source> Plugin<S> {
             };
             log.warning(&[&m.cause, "; ", &lost]);
         }
-        let capacity = charts.worst_case_len();
+        let resets = match resets {
+            None => None,
+            Some(shared) => {
+                let r = shared.borrow();
+                let chart = ReasonChart::new(r.reasons.as_deref(), update_every);
+                let wake = r.wake().try_clone_to_owned().map_err(|e| Error::Setup {
+                    what: "duplicate the rings' wake descriptor",
+                    errno: e.raw_os_error().map(crate::sys::Errno),
+                })?;
+                drop(r);
+                Some(Traced {
+                    resets: shared,
+                    chart,
+                    wake,
+                })
+            }
+        };
+        let capacity = charts.worst_case_len()
+            + resets
+                .as_ref()
+                .and_then(|t| t.chart.as_ref())
+                .map_or(0, ReasonChart::worst_case_len);
         Ok(Plugin {
             source,
             // The variable lives on the SYN-cookie chart: without it, the
@@ -76,7 +120,20 @@ impl<S: Source> Plugin<S> {
             // Every sample at intervals of 10 s or more, else as many
             // samples as fit in 10 s (3 s: every 3rd, each 9 s).
             refresh: (SETTING_REFRESH_S / update_every.max(1)).max(1),
+            resets,
         })
+    }
+
+    /// What the loop also waits on: readable when the rings need draining.
+    pub fn wake(&self) -> Option<BorrowedFd<'_>> {
+        self.resets.as_ref().map(|t| t.wake.as_fd())
+    }
+
+    /// Drains the rings because [`wake`](Self::wake) was readable.
+    pub fn woken(&mut self) {
+        if let Some(t) = &self.resets {
+            t.resets.borrow_mut().woken(clock::now().wall_s());
+        }
     }
 
     /// The output buffer's fixed capacity.
@@ -96,11 +153,21 @@ impl<S: Source> Plugin<S> {
         };
         if self.samples == 0 {
             self.charts.define(&mut self.writer, setting);
+            if let Some(chart) = self.resets.as_ref().and_then(|t| t.chart.as_ref()) {
+                chart.define(&mut self.writer);
+            }
         }
         self.values.clear();
         self.source.sample(&mut self.values, log);
         self.charts
             .sample(&mut self.writer, &self.values, microseconds, setting);
+        if let Some(t) = &self.resets {
+            let mut r = t.resets.borrow_mut();
+            r.drain(clock::now().wall_s());
+            if let Some(chart) = &t.chart {
+                chart.sample(&mut self.writer, &r, microseconds);
+            }
+        }
         self.samples += 1;
         self.writer.as_bytes()
     }
@@ -129,7 +196,11 @@ pub fn run<S: Source>(
             let now = clock::now();
             let (wall, mono) = (now.wall_us, now.mono_us);
             match schedule.next(wall, mono) {
-                Next::Wait(us) => stdio.sleep(us)?,
+                Next::Wait(us) => {
+                    if stdio.sleep(us, plugin.wake())? {
+                        plugin.woken();
+                    }
+                }
                 Next::Keepalive => {
                     stdio.write(b"\n")?;
                     schedule.kept_alive(mono);
@@ -185,7 +256,7 @@ mod tests {
             missing: Vec::new(),
         };
         let mut log = Log::memory_for_tests();
-        let mut p = Plugin::new(Counted::default(), found, update_every, &mut log).unwrap();
+        let mut p = Plugin::new(Counted::default(), found, update_every, None, &mut log).unwrap();
         for _ in 0..seconds / update_every {
             p.sample(Some(1), &mut log);
         }

@@ -64,6 +64,7 @@ const SIGNALS: [i32; 3] = [libc::SIGTERM, libc::SIGINT, libc::SIGHUP];
 const SIG: usize = 0;
 const STDIN: usize = 1;
 const STDOUT: usize = 2;
+const EXTRA: usize = 3;
 
 /// Netdata's end of the plugin: stdout, stdin and the stop signals.
 #[derive(Debug)]
@@ -176,9 +177,10 @@ impl Stdio {
         Ok(())
     }
 
-    /// Sleeps up to `timeout_us`, or until stdin has something or a
-    /// reason to stop arrives.
-    pub fn sleep(&mut self, timeout_us: u64) -> Result<(), Halt> {
+    /// Sleeps up to `timeout_us`, or until stdin has something, `extra`
+    /// (when given) is readable, or a reason to stop arrives. `Ok(true)`
+    /// when `extra` is readable.
+    pub fn sleep(&mut self, timeout_us: u64, extra: Option<BorrowedFd<'_>>) -> Result<bool, Halt> {
         self.check_signal()?;
         let ready = sys::poll(
             [
@@ -194,6 +196,7 @@ impl Stdio {
                     fd: self.out.as_fd(),
                     input: false,
                 }),
+                extra.map(|fd| PollFd { fd, input: true }),
             ],
             timeout_us,
         );
@@ -208,7 +211,7 @@ impl Stdio {
         if ready[STDIN].input || ready[STDIN].hangup {
             self.read_stdin()?;
         }
-        Ok(())
+        Ok(ready[EXTRA].input)
     }
 
     /// The requests read from stdin since the last call (function calls,

@@ -55,7 +55,10 @@ fn check_golden(name: &str, ext: &str, actual: &str) {
 /// the golden files, and returns the parsed stream.
 fn two_samples(name: &str) -> protocol::Stream {
     let out = run(
-        plugin(Some(&fixture(name)), &["1", "--iterations", "2"]),
+        plugin(
+            Some(&fixture(name)),
+            &["1", "--iterations", "2", "--no-trace"],
+        ),
         Duration::from_secs(10),
     );
     assert!(
@@ -256,7 +259,10 @@ fn without_netstat_only_the_resets_chart() {
 
 fn disabled(name: &str, reason: &str) {
     let out = run(
-        plugin(Some(&fixture(name)), &["1", "--iterations", "2"]),
+        plugin(
+            Some(&fixture(name)),
+            &["1", "--iterations", "2", "--no-trace"],
+        ),
         Duration::from_secs(10),
     );
     assert_eq!(out.status.code(), Some(1), "{name}");

@@ -270,10 +270,32 @@ fn runs_as_an_unprivileged_user_on_live_proc() {
     };
     let out = nobody(&["1", "--iterations", "2"]);
     assert!(out.status.success(), "{}", out.stderr);
-    assert_eq!(out.stderr, "");
+    // One line says why the reset tracepoints are off; the charts are all
+    // there but the one they make.
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with(
+            "tcp_resets.plugin: info: the tcp-resets Function and the tcp_resets.sent_reasons chart are off: "
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("CAP_"), "what to grant: {}", out.stderr);
     let s = protocol::validate(&out.stdout).unwrap();
     assert_eq!(s.samples("tcp_resets.resets").len(), 2);
     assert!(s.samples("tcp_resets.resets")[1].sets["OutRsts"].is_some());
+    assert!(!s.charts.contains_key("tcp_resets.sent_reasons"));
+    assert!(s.charts.contains_key("tcp_resets.spoofing"));
+    // By hand: one line, exit 1.
+    let out = nobody(&["--resets", "--seconds", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cannot open the reset tracepoints: "),
+        "{}",
+        out.stderr
+    );
     // The listeners too: root's listener with its queue, limit and drops;
     // only its owning process is hidden from nobody, and the help says so.
     let l = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();

@@ -201,17 +201,21 @@ fn unknown_malformed_and_cancelled_calls_get_error_answers() {
 }
 
 #[test]
-fn the_function_is_registered_once_before_the_charts() {
+fn the_functions_are_registered_once_before_the_charts() {
     let out = run(
         plugin(Some(&fixture("linux-6.18")), &["1", "--iterations", "1"]),
         LIMIT,
     );
     let s = protocol::validate(&out.stdout).unwrap();
-    assert_eq!(s.functions.len(), 1);
+    assert_eq!(s.functions.len(), 2);
     let (name, timeout, help, rest) = &s.functions[0];
     assert_eq!((name.as_str(), *timeout), ("tcp-listeners", 10));
     assert!(help.contains("accept and SYN queues"));
     assert_eq!(rest, &["top", "0x8", "100", "0"]);
+    let (name, timeout, help, rest) = &s.functions[1];
+    assert_eq!((name.as_str(), *timeout), ("tcp-resets", 10));
+    assert!(help.contains("reason"));
+    assert_eq!(rest, &["top", "0x8", "101", "0"]);
     assert!(out.stdout.starts_with("FUNCTION GLOBAL \"tcp-listeners\" "));
 }
 

@@ -31,7 +31,7 @@ fn drive(prefix: &str, between: impl FnMut(u64)) -> u64 {
 fn drive_n(prefix: &str, samples: u64, mut between: impl FnMut(u64)) -> u64 {
     let mut log = Log::from_env(|_| None);
     let (source, found) = Host::open(prefix, &mut log).expect("open the source");
-    let mut plugin = Plugin::new(source, found, 1, &mut log).expect("charts");
+    let mut plugin = Plugin::new(source, found, 1, None, &mut log).expect("charts");
     let mut sink = File::create("/dev/null").expect("open /dev/null");
     let first = plugin.sample(None, &mut log).to_vec();
     assert!(first.starts_with(b"CHART tcp_resets.resets "));

@@ -21,13 +21,17 @@
 
 pub mod protocol;
 pub mod tcp_listeners;
+pub mod tcp_resets;
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use crate::clock;
 use crate::json;
 use crate::log::Log;
+use crate::resets::Resets;
 use crate::stdio::{Halt, Stdio};
 use protocol::{Call, Event};
 
@@ -47,7 +51,14 @@ pub struct FunctionDef {
     /// Its place among the Functions netdata lists.
     pub priority: u64,
     /// Makes its handler, once at start-up.
-    pub handler: fn() -> Box<dyn Handler>,
+    pub handler: fn(&Context) -> Box<dyn Handler>,
+}
+
+/// What the plugin shares with the Functions' handlers at start-up.
+#[derive(Debug, Default)]
+pub struct Context {
+    /// The reset tracepoints, or why they are not open.
+    pub resets: Option<Result<Rc<RefCell<Resets>>, String>>,
 }
 
 /// Answers the calls of one Function.
@@ -103,7 +114,7 @@ pub struct Failure {
 }
 
 /// Every Function of the plugin.
-pub const FUNCTIONS: &[FunctionDef] = &[tcp_listeners::DEF];
+pub const FUNCTIONS: &[FunctionDef] = &[tcp_listeners::DEF, tcp_resets::DEF];
 
 /// Things logged once for the plugin's life, not once per call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,11 +180,11 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// Makes the handler of every Function of `defs`.
-    pub fn new(defs: &'static [FunctionDef]) -> Dispatcher {
+    /// Makes the handler of every Function of `defs`, sharing `context`.
+    pub fn new(defs: &'static [FunctionDef], context: &Context) -> Dispatcher {
         Dispatcher {
             defs,
-            handlers: defs.iter().map(|d| (d.handler)()).collect(),
+            handlers: defs.iter().map(|d| (d.handler)(context)).collect(),
             logged: 0,
         }
     }

@@ -21,7 +21,7 @@ pub const DEF: FunctionDef = FunctionDef {
     tags: "top",
     access: access::ANONYMOUS_DATA,
     priority: 100,
-    handler: || Box::new(TcpListeners::default()),
+    handler: |_| Box::new(TcpListeners::default()),
 };
 
 /// The UI asks again no sooner than this many times what a call cost, so

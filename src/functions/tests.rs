@@ -45,7 +45,7 @@ const ECHO: &[FunctionDef] = &[FunctionDef {
     tags: "top",
     access: 0,
     priority: 100,
-    handler: || Box::new(Echo),
+    handler: |_| Box::new(Echo),
 }];
 
 fn answer(d: &mut Dispatcher, c: &Call, log: &mut Log) -> Option<Vec<u8>> {
@@ -54,23 +54,26 @@ fn answer(d: &mut Dispatcher, c: &Call, log: &mut Log) -> Option<Vec<u8>> {
 
 #[test]
 fn registration_is_one_line_per_function_that_both_agents_read() {
-    let r = Dispatcher::new(FUNCTIONS).registration();
-    assert!(r.starts_with("FUNCTION GLOBAL \"tcp-listeners\" 10 \""));
-    assert!(r.ends_with("\" \"top\" \"0x8\" 100 0\n"));
+    let r = Dispatcher::new(FUNCTIONS, &Context::default()).registration();
+    let lines: Vec<&str> = r.lines().collect();
     assert_eq!(r.matches('\n').count(), FUNCTIONS.len());
+    assert!(lines[0].starts_with("FUNCTION GLOBAL \"tcp-listeners\" 10 \""));
+    assert!(lines[0].ends_with("\" \"top\" \"0x8\" 100 0"));
+    assert!(lines[1].starts_with("FUNCTION GLOBAL \"tcp-resets\" 10 \""));
+    assert!(lines[1].ends_with("\" \"top\" \"0x8\" 101 0"));
     // 1.37 reads at most 20 words a line.
     for line in r.lines() {
         assert!(protocol::words(line).len() <= 20);
     }
     assert_eq!(
-        Dispatcher::new(ECHO).registration(),
+        Dispatcher::new(ECHO, &Context::default()).registration(),
         "FUNCTION GLOBAL \"echo\" 7 \"Echoes\" \"top\" \"0x0\" 100 0\n"
     );
 }
 
 #[test]
 fn a_call_reaches_its_handler_with_its_arguments() {
-    let mut d = Dispatcher::new(ECHO);
+    let mut d = Dispatcher::new(ECHO, &Context::default());
     let mut log = Log::memory_for_tests();
     let (head, body, end) =
         parts(&answer(&mut d, &call("t1", &["echo", "a", "b"]), &mut log).unwrap());
@@ -84,7 +87,7 @@ fn a_call_reaches_its_handler_with_its_arguments() {
 
 #[test]
 fn info_is_answered_by_the_info_handler_asked_either_way() {
-    let mut d = Dispatcher::new(ECHO);
+    let mut d = Dispatcher::new(ECHO, &Context::default());
     let mut log = Log::memory_for_tests();
     let (_, body, _) = parts(&answer(&mut d, &call("t", &["echo", "info"]), &mut log).unwrap());
     assert_eq!(body["info"], true);
@@ -100,7 +103,7 @@ fn info_is_answered_by_the_info_handler_asked_either_way() {
 
 #[test]
 fn sensitive_data_only_for_callers_with_all_three_access_bits() {
-    let mut d = Dispatcher::new(ECHO);
+    let mut d = Dispatcher::new(ECHO, &Context::default());
     let mut log = Log::memory_for_tests();
     for (access, sensitive) in [
         (None, false),
@@ -119,7 +122,7 @@ fn sensitive_data_only_for_callers_with_all_three_access_bits() {
 
 #[test]
 fn a_handler_failure_is_answered_with_its_status_and_logged_once() {
-    let mut d = Dispatcher::new(ECHO);
+    let mut d = Dispatcher::new(ECHO, &Context::default());
     let mut log = Log::memory_for_tests();
     for _ in 0..3 {
         let (head, body, _) =
@@ -135,7 +138,7 @@ fn a_handler_failure_is_answered_with_its_status_and_logged_once() {
 
 #[test]
 fn unknown_function_is_404_and_logged_once() {
-    let mut d = Dispatcher::new(ECHO);
+    let mut d = Dispatcher::new(ECHO, &Context::default());
     let mut log = Log::memory_for_tests();
     for _ in 0..3 {
         let a = answer(&mut d, &call("abc", &["processes"]), &mut log).unwrap();
@@ -153,7 +156,7 @@ fn unknown_function_is_404_and_logged_once() {
 
 #[test]
 fn a_call_past_its_timeout_is_answered_504() {
-    let mut d = Dispatcher::new(ECHO);
+    let mut d = Dispatcher::new(ECHO, &Context::default());
     let mut log = Log::memory_for_tests();
     let mut c = call("t1", &["echo"]);
     c.timeout_s = 1;
@@ -165,7 +168,7 @@ fn a_call_past_its_timeout_is_answered_504() {
 
 #[test]
 fn a_transaction_that_cannot_be_echoed_is_not_answered() {
-    let mut d = Dispatcher::new(ECHO);
+    let mut d = Dispatcher::new(ECHO, &Context::default());
     let mut log = Log::memory_for_tests();
     assert!(answer(&mut d, &call("a b", &["echo"]), &mut log).is_none());
     assert!(error("x\ny", 400, "m").is_none());
@@ -177,7 +180,7 @@ fn a_transaction_that_cannot_be_echoed_is_not_answered() {
 fn tcp_listeners_answers_info_without_reading_then_the_table_and_its_new_drops() {
     let l = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
     let port = l.local_addr().unwrap().port();
-    let mut d = Dispatcher::new(FUNCTIONS);
+    let mut d = Dispatcher::new(FUNCTIONS, &Context::default());
     let mut log = Log::memory_for_tests();
     let tx = "ffaa80ec-e8f2-11f1-82a4-02fc00000001";
     let (head, info, _) =

@@ -34,6 +34,10 @@ pub trait Kernel {
     type Counters: Source;
     /// Why the listening sockets cannot be read: one line for a person.
     type ListenersError: fmt::Display + fmt::Debug;
+    /// The reset tracepoints, open.
+    type Tracer: crate::resets::Tracer + 'static;
+    /// Why they cannot be opened: what to grant, one line for a person.
+    type TracerError: fmt::Display + fmt::Debug;
 
     /// What the listeners table can tell on this kernel.
     const LISTENERS: &'static ListenerFacts;
@@ -47,6 +51,9 @@ pub trait Kernel {
     /// `stopped` says the plugin is stopping.
     fn listeners(stopped: &dyn Fn() -> bool, owners: bool)
         -> Result<Listing, Self::ListenersError>;
+
+    /// Opens the reset tracepoints, rings and all, at start-up.
+    fn tracer() -> Result<Self::Tracer, Self::TracerError>;
 }
 
 /// The kernel this binary is built for.

@@ -28,6 +28,37 @@ use crate::listeners::table::ListenerFacts;
 #[derive(Clone, Copy, Debug)]
 pub struct FreeBsd;
 
+/// FreeBSD's reset tracer: there is none (no value of this type exists).
+#[derive(Debug)]
+pub enum NoTracer {}
+
+impl crate::resets::Tracer for NoTracer {
+    fn drain(&mut self, _: &mut dyn FnMut(&crate::resets::Event)) -> crate::resets::Drained {
+        match *self {}
+    }
+    fn reasons(&self) -> Option<Vec<(u32, String)>> {
+        match *self {}
+    }
+    fn states(&self) -> Vec<(i32, String)> {
+        match *self {}
+    }
+    fn sees_every_sent_reset(&self) -> bool {
+        match *self {}
+    }
+    fn wake(&self) -> std::os::fd::BorrowedFd<'_> {
+        match *self {}
+    }
+    fn rearm(&mut self) {
+        match *self {}
+    }
+    fn port_rule(&self) -> crate::resets::top::PortRule {
+        match *self {}
+    }
+    fn memory(&self) -> usize {
+        match *self {}
+    }
+}
+
 /// What FreeBSD's listeners table can tell.
 pub const LISTENER_FACTS: ListenerFacts = ListenerFacts {
     scope: "that the plugin may see",
@@ -56,6 +87,8 @@ pub const LISTENER_FACTS: ListenerFacts = ListenerFacts {
 impl super::Kernel for FreeBsd {
     type Counters = SysctlSource;
     type ListenersError = listeners::Unavailable;
+    type Tracer = NoTracer;
+    type TracerError = &'static str;
 
     const LISTENERS: &'static ListenerFacts = &LISTENER_FACTS;
 
@@ -73,6 +106,13 @@ impl super::Kernel for FreeBsd {
         owners: bool,
     ) -> Result<super::Listing, listeners::Unavailable> {
         listeners::read(owners)
+    }
+
+    fn tracer() -> Result<NoTracer, &'static str> {
+        Err(
+            "reset tracing reads Linux's tracepoints tcp_send_reset and tcp_receive_reset; \
+             FreeBSD has none the plugin reads",
+        )
     }
 }
 

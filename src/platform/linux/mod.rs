@@ -66,6 +66,8 @@ pub const LISTENER_FACTS: ListenerFacts = ListenerFacts {
 impl super::Kernel for Linux {
     type Counters = ProcSource;
     type ListenersError = listeners::Unavailable;
+    type Tracer = tracepoints::perf::Tracer;
+    type TracerError = tracepoints::perf::OpenError;
 
     const LISTENERS: &'static ListenerFacts = &LISTENER_FACTS;
 
@@ -81,6 +83,10 @@ impl super::Kernel for Linux {
         owners: bool,
     ) -> Result<super::Listing, listeners::Unavailable> {
         listeners::read(stopped, owners)
+    }
+
+    fn tracer() -> Result<Self::Tracer, Self::TracerError> {
+        tracepoints::perf::Tracer::open(tracepoints::perf::RingSize::default())
     }
 }
 

@@ -71,6 +71,9 @@ const PERF_SAMPLE_RAW: u64 = 1 << 10;
 const PERF_ATTR_SIZE_VER0: u32 = 64;
 /// `attr.disabled`, bit 0 of the flag word.
 const ATTR_DISABLED: u64 = 1;
+/// `attr.watermark`, bit 14: wake a poller when the ring holds
+/// `wakeup_watermark` bytes (not after `wakeup_events` samples).
+const ATTR_WATERMARK: u64 = 1 << 14;
 const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 8;
 /// `_IO('$', 0)` and `_IO('$', 5)`.
 const PERF_EVENT_IOC_ENABLE: libc::c_ulong = 0x2400;
@@ -88,7 +91,8 @@ struct PerfEventAttr {
     sample_type: u64,
     read_format: u64,
     flags: u64,
-    wakeup_events: u32,
+    /// `wakeup_events`, or with [`ATTR_WATERMARK`] `wakeup_watermark`.
+    wakeup: u32,
     bp_type: u32,
     config1: u64,
 }
@@ -314,19 +318,7 @@ struct CpuRing {
     tail: u64,
 }
 
-/// What [`Tracer::drain`] found, added up over the CPUs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Drained {
-    /// Samples decoded into events.
-    pub events: u64,
-    /// Samples lost because a ring was full (`PERF_RECORD_LOST`; reported
-    /// with the first sample written after a drain made room).
-    pub lost: u64,
-    /// Samples that did not decode (short, or of another type).
-    pub undecoded: u64,
-    /// Other records, records too long to unwrap, and corrupt rings.
-    pub skipped: u64,
-}
+pub use crate::resets::Drained;
 
 /// The open tracepoints.
 #[derive(Debug)]
@@ -334,16 +326,22 @@ pub struct Tracer {
     layouts: Layouts,
     rings: Vec<CpuRing>,
     page: usize,
+    /// An epoll set of every ring: readable when one holds half its size
+    /// (the loop sleeps on it, and drains before the ring is full).
+    wake: OwnedFd,
 }
 
-fn perf_event_open(config: u64, cpu: u32) -> Result<OwnedFd, i32> {
+/// Opens one tracepoint event on `cpu`, disabled; its ring, once mapped,
+/// wakes a poller when it holds `watermark` bytes.
+fn perf_event_open(config: u64, cpu: u32, watermark: u32) -> Result<OwnedFd, i32> {
     let attr = PerfEventAttr {
         kind: PERF_TYPE_TRACEPOINT,
         size: PERF_ATTR_SIZE_VER0,
         config,
         sample_period: 1,
         sample_type: PERF_SAMPLE_RAW,
-        flags: ATTR_DISABLED,
+        flags: ATTR_DISABLED | ATTR_WATERMARK,
+        wakeup: watermark,
         ..PerfEventAttr::default()
     };
     // SAFETY: `attr` is a valid perf_event_attr of the size it states,
@@ -365,6 +363,47 @@ fn perf_event_open(config: u64, cpu: u32) -> Result<OwnedFd, i32> {
     // SAFETY: `fd` was just returned by perf_event_open and nothing else
     // owns it.
     Ok(unsafe { OwnedFd::from_raw_fd(fd as libc::c_int) })
+}
+
+fn epoll_create() -> Result<OwnedFd, OpenError> {
+    // SAFETY: epoll_create1 takes a flag word and touches no memory of ours.
+    let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    if fd < 0 {
+        return Err(OpenError::Perf {
+            step: "epoll_create1",
+            cpu: 0,
+            errno: last_errno(),
+        });
+    }
+    // SAFETY: `fd` was just returned by epoll_create1 and nothing else owns
+    // it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Adds the ring of `fd` to the epoll set `epoll`, level-triggered.
+fn epoll_add(epoll: &OwnedFd, fd: &OwnedFd, cpu: u32) -> Result<(), OpenError> {
+    let mut ev = libc::epoll_event {
+        events: libc::EPOLLIN as u32,
+        u64: u64::from(cpu),
+    };
+    // SAFETY: `ev` is a valid epoll_event, alive for the call, which only
+    // reads it; both descriptors are open.
+    let r = unsafe {
+        libc::epoll_ctl(
+            epoll.as_raw_fd(),
+            libc::EPOLL_CTL_ADD,
+            fd.as_raw_fd(),
+            &mut ev,
+        )
+    };
+    if r != 0 {
+        return Err(OpenError::Perf {
+            step: "epoll_ctl",
+            cpu,
+            errno: last_errno(),
+        });
+    }
+    Ok(())
 }
 
 fn ioctl(
@@ -404,10 +443,13 @@ impl Tracer {
             .checked_next_power_of_two()
             .unwrap_or(1);
         let cpus = online_cpus()?;
+        let wake = epoll_create()?;
+        // Woken when half the data area is used.
+        let watermark = u32::try_from(pages * page / 2).unwrap_or(u32::MAX);
         let mut rings = Vec::with_capacity(cpus.len());
         for cpu in cpus {
             let open = |event: &'static str, id: u16| {
-                perf_event_open(u64::from(id), cpu).map_err(|errno| match errno {
+                perf_event_open(u64::from(id), cpu, watermark).map_err(|errno| match errno {
                     libc::EACCES | libc::EPERM => OpenError::PerfDenied {
                         event,
                         errno,
@@ -433,6 +475,7 @@ impl Tracer {
                 "PERF_EVENT_IOC_SET_OUTPUT",
                 cpu,
             )?;
+            epoll_add(&wake, &send, cpu)?;
             let tail = map.word(DATA_TAIL.offset()).load(Ordering::Acquire);
             rings.push(CpuRing {
                 cpu,
@@ -450,7 +493,29 @@ impl Tracer {
             layouts,
             rings,
             page,
+            wake,
         })
+    }
+
+    /// A descriptor that is readable when a ring holds half its size: the
+    /// loop waits on it as well, and drains then.
+    pub fn wake(&self) -> std::os::fd::BorrowedFd<'_> {
+        std::os::fd::AsFd::as_fd(&self.wake)
+    }
+
+    /// After a drain that the wake descriptor caused: takes its readiness
+    /// (one `epoll_wait` that does not wait), so that it reports only new
+    /// data.
+    pub fn rearm(&mut self) {
+        let mut events = [libc::epoll_event { events: 0, u64: 0 }; 16];
+        loop {
+            // SAFETY: `events` is a writable array of 16 epoll_events that
+            // outlives the call; a timeout of 0 never blocks.
+            let n = unsafe { libc::epoll_wait(self.wake.as_raw_fd(), events.as_mut_ptr(), 16, 0) };
+            if n < 16 {
+                return;
+            }
+        }
     }
 
     pub fn layouts(&self) -> &Layouts {
@@ -506,6 +571,51 @@ impl Tracer {
                 .store(w.tail, Ordering::Release);
         }
         d
+    }
+}
+
+impl crate::resets::Tracer for Tracer {
+    fn drain(&mut self, f: &mut dyn FnMut(&Event)) -> Drained {
+        Tracer::drain(self, f)
+    }
+
+    fn reasons(&self) -> Option<Vec<(u32, String)>> {
+        let t = self.layouts.reasons()?;
+        Some(
+            t.entries
+                .iter()
+                .map(|e| match e.key {
+                    format::Key::Value(v) => (u32::try_from(v).unwrap_or(u32::MAX), e.name.clone()),
+                    format::Key::Name(_) => (u32::MAX, e.name.clone()),
+                })
+                .collect(),
+        )
+    }
+
+    fn states(&self) -> Vec<(i32, String)> {
+        (1..=super::event::TCP_STATES.len() as i32)
+            .filter_map(|v| Some((v, self.layouts.state_name(v)?.to_string())))
+            .collect()
+    }
+
+    fn sees_every_sent_reset(&self) -> bool {
+        self.layouts.sees_every_sent_reset()
+    }
+
+    fn wake(&self) -> std::os::fd::BorrowedFd<'_> {
+        Tracer::wake(self)
+    }
+
+    fn rearm(&mut self) {
+        Tracer::rearm(self)
+    }
+
+    fn port_rule(&self) -> PortRule {
+        port_rule()
+    }
+
+    fn memory(&self) -> usize {
+        Tracer::memory(self)
     }
 }
 

@@ -67,8 +67,13 @@ impl fmt::Display for OpenError {
                 "tracefs is not mounted at /sys/kernel/tracing (mount -t tracefs nodev /sys/kernel/tracing)",
             ),
             OpenError::TracefsDenied { errno } => {
-                f.write_str("cannot read tracefs (/sys/kernel/tracing is mode 0700 root; needs root or CAP_DAC_READ_SEARCH): ")?;
-                describe(f, errno)
+                f.write_str("cannot read tracefs (/sys/kernel/tracing is mode 0700 root): ")?;
+                describe(f, errno)?;
+                f.write_str(
+                    "; the plugin needs CAP_DAC_READ_SEARCH to read the tracepoints' formats and \
+                     CAP_PERFMON to trace them (CAP_SYS_ADMIN where kernel.perf_event_paranoid \
+                     is 3, Debian's default): see Privileges in the README",
+                )
             }
             OpenError::NoTracepoint { event } => write!(
                 f,

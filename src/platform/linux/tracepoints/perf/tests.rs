@@ -51,6 +51,6 @@ fn ring_size_for_a_rate() {
 fn the_attr_is_the_first_published_layout() {
     assert_eq!(std::mem::size_of::<PerfEventAttr>(), 64);
     assert_eq!(std::mem::offset_of!(PerfEventAttr, sample_type), 24);
-    assert_eq!(std::mem::offset_of!(PerfEventAttr, wakeup_events), 48);
+    assert_eq!(std::mem::offset_of!(PerfEventAttr, wakeup), 48);
     assert_eq!(std::mem::offset_of!(PerfEventAttr, config1), 56);
 }
