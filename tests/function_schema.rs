@@ -90,7 +90,25 @@ fn every_answer_validates_against_netdatas_schema() {
     let (status, body) = a.call("processes", Some("0x8"));
     assert_eq!(status, 404);
     answers.push(("error", body));
+    // tcp-resets: its table when the tracepoints are open (root, tracefs),
+    // with and without the peers.
+    let (_, info) = a.call("tcp-resets info", Some("0x8"));
+    answers.push(("info", info));
+    for access in [Some("0x8"), Some("0x13")] {
+        let (status, body) = a.call("tcp-resets", access);
+        answers.push((if status == 200 { "data" } else { "error" }, body));
+    }
     a.stop();
+    // ... and its 503 when they are not.
+    let mut off = Asker::start_with(None, &["--no-trace"]);
+    let (status, body) = off.call("tcp-resets", Some("0x13"));
+    assert_eq!(status, 503);
+    assert!(body["errorMessage"]
+        .as_str()
+        .unwrap()
+        .contains("--no-trace"));
+    answers.push(("error", body));
+    off.stop();
     // 400, 499 and 503 from the real binary: a call without a timeout, a
     // cancelled call, and sock_diag failing (strace makes socket() fail).
     let calls = b"FUNCTION t400 x \"tcp-listeners\"\nFUNCTION t499 10 \"tcp-listeners\"\nFUNCTION_CANCEL t499\nFUNCTION t503 10 \"tcp-listeners\"\n";

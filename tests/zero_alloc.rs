@@ -81,6 +81,50 @@ fn vanishing_and_returning_file_allocates_nothing() {
     assert_eq!(made, 0);
 }
 
+/// With the reset tracepoints open (root): 200 samples, each after a
+/// hundred resets of its own (connections refused on loopback), and each
+/// after a wake of the rings (the loop's other drain): nothing allocated.
+#[test]
+fn samples_with_the_reset_tracepoints_draining_allocate_nothing() {
+    use std::cell::RefCell;
+    use std::net::{Ipv4Addr, SocketAddrV4};
+    use std::rc::Rc;
+    use tcp_resets::resets::Resets;
+    const TEST: &str = "samples_with_the_reset_tracepoints_draining_allocate_nothing";
+    if let Err(why) = common::traffic::private_network() {
+        common::skip(common::Need::Tools, TEST, &why);
+        return;
+    }
+    let tracer = match Host::tracer() {
+        Ok(t) => t,
+        Err(why) => {
+            common::skip(common::Need::Tools, TEST, &why.to_string());
+            return;
+        }
+    };
+    let mut log = Log::from_env(|_| None);
+    let shared = Rc::new(RefCell::new(Resets::new(Box::new(tracer), 1_800_000_000)));
+    let (source, found) = Host::open("", &mut log).expect("open the source");
+    let mut plugin = Plugin::new(source, found, 1, Some(shared.clone()), &mut log).expect("charts");
+    let mut sink = File::create("/dev/null").expect("open /dev/null");
+    let first = plugin.sample(None, &mut log).to_vec();
+    assert!(String::from_utf8_lossy(&first).contains("CHART tcp_resets.sent_reasons "));
+    let to = SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, 9), 81);
+    let mut made = 0;
+    for _ in 0..200 {
+        common::traffic::refused_from(Ipv4Addr::new(127, 0, 0, 7), to, 100);
+        let before = allocations();
+        plugin.woken();
+        let bytes = plugin.sample(Some(1_000_000), &mut log);
+        sink.write_all(bytes).expect("write");
+        made += allocations() - before;
+    }
+    let r = shared.borrow();
+    eprintln!("{} rows, {} lost", r.top.len(), r.lost);
+    assert!(r.top.len() >= 2, "the resets were seen");
+    assert_eq!(made, 0);
+}
+
 #[test]
 fn the_counter_sees_allocations() {
     let before = allocations();

@@ -158,7 +158,14 @@ pub struct Asker {
 
 impl Asker {
     pub fn start(prefix: Option<&Path>) -> Asker {
-        let mut c = plugin(prefix, &["1"]);
+        Asker::start_with(prefix, &[])
+    }
+
+    /// The same with `args` after the interval.
+    pub fn start_with(prefix: Option<&Path>, args: &[&str]) -> Asker {
+        let mut all = vec!["1"];
+        all.extend_from_slice(args);
+        let mut c = plugin(prefix, &all);
         c.stdin(Stdio::piped());
         let mut guard = Guard::spawn(c);
         let stdin = guard.0.stdin.take().unwrap();

@@ -139,6 +139,37 @@ pub fn connect_nonblocking(to: SocketAddrV4) -> OwnedFd {
     fd
 }
 
+/// A blocking TCP connection from `from` (bound first) to `to`: the
+/// socket, or the errno (`ECONNREFUSED` from a closed port).
+pub fn connect_from(from: SocketAddrV4, to: SocketAddrV4) -> Result<OwnedFd, i32> {
+    let fd = socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+    let local = sockaddr(from);
+    // SAFETY: `local` is a valid sockaddr_in of the size given, alive for
+    // the call.
+    let r = unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            (&local as *const libc::sockaddr_in).cast(),
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(r, 0, "bind {from}: {}", std::io::Error::last_os_error());
+    let remote = sockaddr(to);
+    // SAFETY: `remote` is a valid sockaddr_in of the size given, alive for
+    // the call.
+    let r = unsafe {
+        libc::connect(
+            fd.as_raw_fd(),
+            (&remote as *const libc::sockaddr_in).cast(),
+            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+        )
+    };
+    if r != 0 {
+        return Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
+    }
+    Ok(fd)
+}
+
 /// A raw IPv4 socket for TCP segments the test builds itself (needs root
 /// or CAP_NET_RAW).
 pub fn raw_tcp_socket() -> OwnedFd {

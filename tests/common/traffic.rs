@@ -304,6 +304,21 @@ pub fn overflowing(backlog: i32, connects: usize) -> (TcpListener, Vec<OwnedFd>,
     (l, socks, port)
 }
 
+/// `n` connections from `from` (any port) to `to`, a closed port, at
+/// most 10,000 a second (the storm the plugin's rings are sized for): each
+/// is refused by a reset (`NO_SOCKET`). Panics when one is not refused.
+pub fn refused_from(from: Ipv4Addr, to: SocketAddrV4, n: usize) {
+    let start = Instant::now();
+    for i in 0..n {
+        let r = sys::connect_from(SocketAddrV4::new(from, 0), to);
+        assert_eq!(r.err(), Some(libc::ECONNREFUSED), "{from} -> {to}");
+        let due = start + Duration::from_micros(100 * (i as u64 + 1));
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+    }
+}
+
 /// A `TCP_DEFER_ACCEPT` listener on 127.0.0.1 (backlog 128), returned with
 /// its port.
 pub fn deferred_listener() -> (TcpListener, u16) {
