@@ -115,17 +115,31 @@ pub fn closed_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
-/// `n` connections to 127.0.0.1:`port`, where nobody listens: each one is
-/// refused with a reset (OutRsts on the closed side, AttemptFails on the
-/// connecting side).
-pub fn refused_connections(port: u16, n: u64) {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    for _ in 0..n {
-        match TcpStream::connect(addr) {
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {}
-            other => panic!("127.0.0.1:{port} should refuse, got {other:?}"),
+/// The most connections a second the generators of single resets make:
+/// the storm the plugin's reset rings are sized for.
+pub const PACE_PER_SECOND: u64 = 10_000;
+
+/// Calls `f(i)` for `i` in `0..n`, no faster than [`PACE_PER_SECOND`].
+pub fn paced(n: u64, mut f: impl FnMut(u64)) {
+    let start = Instant::now();
+    for i in 0..n {
+        f(i);
+        let due = start + Duration::from_secs(1) * (i as u32 + 1) / PACE_PER_SECOND as u32;
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
         }
     }
+}
+
+/// `n` connections to 127.0.0.1:`port`, where nobody listens, paced: each
+/// one is refused with a reset (OutRsts on the closed side, AttemptFails
+/// on the connecting side).
+pub fn refused_connections(port: u16, n: u64) {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    paced(n, |_| match TcpStream::connect(addr) {
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {}
+        other => panic!("127.0.0.1:{port} should refuse, got {other:?}"),
+    });
 }
 
 /// Refused connections to `port` at about `per_second`, in bursts every
@@ -304,19 +318,14 @@ pub fn overflowing(backlog: i32, connects: usize) -> (TcpListener, Vec<OwnedFd>,
     (l, socks, port)
 }
 
-/// `n` connections from `from` (any port) to `to`, a closed port, at
-/// most 10,000 a second (the storm the plugin's rings are sized for): each
-/// is refused by a reset (`NO_SOCKET`). Panics when one is not refused.
+/// `n` connections from `from` (any port) to `to`, a closed port, paced:
+/// each is refused by a reset (`NO_SOCKET`). Panics when one is not
+/// refused.
 pub fn refused_from(from: Ipv4Addr, to: SocketAddrV4, n: usize) {
-    let start = Instant::now();
-    for i in 0..n {
+    paced(n as u64, |_| {
         let r = sys::connect_from(SocketAddrV4::new(from, 0), to);
         assert_eq!(r.err(), Some(libc::ECONNREFUSED), "{from} -> {to}");
-        let due = start + Duration::from_micros(100 * (i as u64 + 1));
-        if let Some(wait) = due.checked_duration_since(Instant::now()) {
-            std::thread::sleep(wait);
-        }
-    }
+    });
 }
 
 /// A `TCP_DEFER_ACCEPT` listener on 127.0.0.1 (backlog 128), returned with
