@@ -107,7 +107,8 @@ fn every_package_makes_the_plugin_0750_root_netdata_without_capabilities() {
 
     let readme = read("README.md");
     for command in [
-        format!("sudo setcap cap_sys_ptrace,cap_dac_read_search+ep {PLUGIN}"),
+        format!("sudo setcap cap_sys_ptrace,cap_dac_read_search,cap_perfmon+ep {PLUGIN}"),
+        format!("sudo setcap cap_sys_ptrace,cap_dac_read_search,cap_sys_admin+ep {PLUGIN}"),
         format!("sudo setcap -r {PLUGIN}"),
         "sudo install -o root -g netdata -m 0750 target/release/tcp_resets".to_string(),
     ] {

@@ -129,8 +129,9 @@ pub fn help(r: &Resets, peers: bool, shown: usize, now: u64) -> String {
     if !r.sees_every_sent_reset {
         h.push_str(
             " This kernel reports sent resets of full sockets only (Linux before 6.10): the \
-             resets sent to closed ports, TIME-WAIT and pending handshakes are not here; \
-             OutRsts of tcp_resets.resets counts them all.",
+             resets sent for segments that match no socket (closed ports, forgotten \
+             connections) and from TIME-WAIT are not here; OutRsts of tcp_resets.resets counts \
+             them all.",
         );
     }
     let _ = write!(
