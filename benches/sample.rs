@@ -5,15 +5,23 @@
 //! 2. `sample/whole`: the plugin's whole sample — read, parse, format into
 //!    the output buffer and write to /dev/null;
 //! 3. `parse/*`: parsing only, on fixed text, ours against the `procfs`
-//!    crate parsing the same `/proc/net/snmp` text.
+//!    crate parsing the same `/proc/net/snmp` text;
+//! 4. `sample/whole_traced`: the whole sample with the reset tracepoints
+//!    open (the rings drained, `tcp_resets.sent_reasons` formatted), as the
+//!    plugin runs by default; its difference to `sample/whole` is what
+//!    tracing adds to a sample in user space when no reset happens. Needs
+//!    what the plugin needs to trace (root or CAP_PERFMON, tracefs): without
+//!    it, it says why on stderr and is not run.
 //!
 //! The ratios 2/1 and procfs/ours go into the README (`benches/measure.sh`
 //! prints them from criterion's estimates).
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::hint::black_box;
 use std::io::Write;
 use std::os::unix::fs::FileExt;
+use std::rc::Rc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use procfs_core::FromBufRead;
@@ -23,6 +31,7 @@ use tcp_resets::platform::linux::proc_table::Table;
 use tcp_resets::platform::linux::{NETSTAT, SNMP};
 use tcp_resets::platform::{Host, Kernel};
 use tcp_resets::plugin::Plugin;
+use tcp_resets::resets::Resets;
 
 fn floor(c: &mut Criterion) {
     let snmp = File::open(SNMP).unwrap();
@@ -50,6 +59,28 @@ fn whole(c: &mut Criterion) {
     });
 }
 
+fn whole_traced(c: &mut Criterion) {
+    let tracer = match Host::tracer() {
+        Ok(t) => t,
+        Err(why) => {
+            eprintln!("sample/whole_traced not run: cannot open the reset tracepoints: {why}");
+            return;
+        }
+    };
+    let mut log = Log::from_env(|_| None);
+    let resets = Rc::new(RefCell::new(Resets::new(Box::new(tracer), 0)));
+    let (source, found) = Host::open("", &mut log).expect("live /proc");
+    let mut plugin = Plugin::new(source, found, 1, Some(resets), &mut log).unwrap();
+    let mut sink = File::create("/dev/null").unwrap();
+    plugin.sample(None, &mut log);
+    c.bench_function("sample/whole_traced", |b| {
+        b.iter(|| {
+            let bytes = plugin.sample(Some(1_000_000), &mut log);
+            sink.write_all(bytes).unwrap();
+        })
+    });
+}
+
 fn parse(c: &mut Criterion) {
     let snmp = std::fs::read(SNMP).unwrap();
     let netstat = std::fs::read(NETSTAT).unwrap();
@@ -70,5 +101,5 @@ fn parse(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, floor, whole, parse);
+criterion_group!(benches, floor, whole, whole_traced, parse);
 criterion_main!(benches);
