@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Measures the release binary as a whole process, beside two reference peers
-# (benches/peers/: the resets chart in bash, charts.d style, and in python),
-# and writes benches/results.md (also printed on stdout).
+# Measures the release binary as a whole process, traced (the reset
+# tracepoints open, as it runs by default where it may) and with --no-trace,
+# beside two reference peers (benches/peers/: the resets chart in bash,
+# charts.d style, and in python), and writes benches/results.md (also
+# printed on stdout).
 #
-#   benches/measure.sh [--quick] [--no-variants] [--no-criterion]
+#   benches/measure.sh [--quick] [--no-variants] [--no-criterion] [--no-storm]
+#                      [--long-idle]
 #
 # This script only runs things and collects raw numbers, as key=value lines,
 # into benches/results.raw; benches/measure_report.py (unit-tested by
@@ -12,6 +15,8 @@
 # Markdown here. `python3 benches/measure_report.py benches/results.raw
 # --readme-table` prints the README's ratio table from the same numbers.
 #
+# Programs: ours (the plugin as it starts by default: traced when it may,
+# i.e. as root with tracefs), ours_notrace (`--no-trace`), the two peers.
 # What is collected (every per-sample figure is later a difference between
 # two points of the same kind of run, so start-up and exit costs cancel out):
 #   - `strace -f -c` tables (calls per syscall) of runs of N1 and N2 samples;
@@ -20,13 +25,28 @@
 #   - /proc/PID/schedstat (ns on CPU, user + kernel) read after sample K1
 #     and after sample K2 of one run per program whose stdout is a pipe, as
 #     under netdata, beside two C floors (benches/peers/floor_sleeper.c);
+#     ours and ours_notrace run R times each side by side (ours#2 ...), as
+#     their difference is a few µs in a per-sample cost that varies by
+#     several µs from run to run; the traced run's tcp_resets.sent_reasons
+#     after K1 and K2 (the tracepoints see the whole host: resets elsewhere
+#     during the idle run would be drained too, and the report says so);
 #   - at the end of that run: VmHWM, VmRSS, /usr/bin/time -v's maximum RSS,
 #     and PSS and private memory from /proc/PID/smaps_rollup;
 #   - the stripped binary's size; criterion medians of benches/sample.rs;
 #   - size, memory after 3 samples, syscalls and instructions of build
 #     variants that differ only in how they are built (target, RUSTFLAGS,
-#     opt-level: static glibc, musl, opt-level "s"), from a copy of the
-#     sources into target/measure-variants (src/ is never touched or edited).
+#     opt-level: static glibc, musl, opt-level "s" and "z", non-PIE), from
+#     a copy of the sources into target/measure-variants (src/ is never
+#     touched or edited), each run with --no-trace (the peak-RSS target is
+#     --no-trace's);
+#   - last, alone (the tracepoints see every reset of the host, so nothing
+#     else may run then): benches/resets_storm.sh, the plugin's CPU and
+#     tcp_resets.sent_reasons during a storm of 10,000 refused connections a
+#     second in a private network namespace, and memory idle and after it;
+#   - with --long-idle, after that and alone too (about 11 minutes more):
+#     benches/trace_idle.sh 8 600, 8 runs traced and 8 with --no-trace side
+#     by side for 600 samples, as the short CPU runs cannot resolve a
+#     difference of 2 µs on a machine like this one.
 # A tool that is missing (and cannot be installed) leaves its figures out of
 # the raw file; the report then says "not measured".
 # Samples come at a real 1 s interval: libfaketime's speed-up (faketime -f
@@ -34,20 +54,22 @@
 # unscaled, so the plugin still sleeps in real time and reports intervals of
 # ~50 fake seconds. The runs that only count things overlap each other and
 # the variant builds; the timed runs (criterion, CPU) run alone.
-# Full mode takes about 5 minutes, --quick about 2 (plus the first builds).
+# Full mode takes about 7 minutes, --quick about 3 (plus the first builds).
 # MEASURE_KEEP_LOGS=1 keeps the tools' own logs (the directory is printed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 T0=$(date +%s)
 
-QUICK=0 VARIANTS=1 CRITERION=1
+QUICK=0 VARIANTS=1 CRITERION=1 STORM=1 LONG_IDLE=0
 for arg in "$@"; do
     case $arg in
         --quick) QUICK=1 ;;
         --no-variants) VARIANTS=0 ;;
         --no-criterion) CRITERION=0 ;;
-        -h | --help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --no-storm) STORM=0 ;;
+        --long-idle) LONG_IDLE=1 ;;
+        -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "measure: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -59,6 +81,7 @@ if [ "$QUICK" = 1 ]; then
     P1=2 P2=6        # valgrind runs of the peers
     C1=3 C2=23       # CPU run: schedstat read after these samples
     R1=2 R2=12       # variant runs
+    REPLICAS=2       # CPU runs of ours and of ours_notrace
     CRIT_ARGS=(--warm-up-time 0.5 --measurement-time 2)
 else
     S1=10 S2=70
@@ -66,6 +89,7 @@ else
     P1=5 P2=25
     C1=10 C2=130
     R1=3 R2=13
+    REPLICAS=4
     CRIT_ARGS=(--warm-up-time 1 --measurement-time 5)
 fi
 LIMIT=$((S2 + C2 + 300))   # no single run outlives this many seconds
@@ -178,23 +202,25 @@ put() {
 }
 put format "tcp_resets-measure-raw 1"
 
-# The command lines of the programs; N=0 runs until stopped.
+# The command lines of the programs; N=0 runs until stopped. PROG#K is the
+# K-th run of PROG side by side with the others (the same command).
 BIN=$ROOT/target/release/tcp_resets
 PY_PEER=$ROOT/benches/peers/tcp_resets_peer.py
 SH_PEER=$ROOT/benches/peers/tcp_resets_peer.sh
 cmd() {   # cmd PROGRAM N -> array CMD
     local n=$2
-    case $1 in
+    case ${1%%#*} in
         ours) CMD=("$BIN" 1); [ "$n" = 0 ] || CMD+=(--iterations "$n") ;;
+        ours_notrace) CMD=("$BIN" 1 --no-trace); [ "$n" = 0 ] || CMD+=(--iterations "$n") ;;
         python) CMD=("$PY" "$PY_PEER" 1); [ "$n" = 0 ] || CMD+=("$n") ;;
         bash) CMD=(/bin/bash "$SH_PEER" 1); [ "$n" = 0 ] || CMD+=("$n") ;;
-        variant:*) CMD=("$VBINS/${1#variant:}" 1); [ "$n" = 0 ] || CMD+=(--iterations "$n") ;;
+        variant:*) CMD=("$VBINS/${1#variant:}" 1 --no-trace); [ "$n" = 0 ] || CMD+=(--iterations "$n") ;;
         floor_wake) CMD=("$FLOOR" 0) ;;
         floor_read) CMD=("$FLOOR" 1) ;;
     esac
 }
 # Lines that end one sample of each program in its output.
-sample_mark() { case $1 in python | bash) echo '^END$' ;; *) echo '^BEGIN tcp_resets\.resets' ;; esac; }
+sample_mark() { case ${1%%#*} in python | bash) echo '^END$' ;; *) echo '^BEGIN tcp_resets\.resets' ;; esac; }
 count_samples() { grep -c -- "$(sample_mark "$2")" "$1" 2>/dev/null || true; }
 
 # The extractors: tool output -> numbers as the tool wrote them.
@@ -214,6 +240,8 @@ args=""
 [ "$QUICK" = 0 ] || args+=" --quick"
 [ "$VARIANTS" = 1 ] || args+=" --no-variants"
 [ "$CRITERION" = 1 ] || args+=" --no-criterion"
+[ "$STORM" = 1 ] || args+=" --no-storm"
+[ "$LONG_IDLE" = 0 ] || args+=" --long-idle"
 put run.command "benches/measure.sh$args"
 put run.quick "$QUICK"
 put run.date "$(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -224,6 +252,7 @@ put machine.kernel "$(uname -r)"
 put tool.rustc "$(rustc --version 2>/dev/null || echo "rustc ?")"
 put tool.python "$("$PY" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')"
 put tool.bash "${BASH_VERSION%%(*}"
+put run.uid "$(id -u)"
 
 # ------------------------------------------------------------------ build
 say "cargo build --release"
@@ -234,6 +263,8 @@ sync "$BIN" 2>/dev/null || sync   # fresh pages of a just-linked file count as d
 
 # -------------------------------------------------------------- criterion
 CRIT_IDS=(floor_pread sample_whole parse_ours_snmp parse_procfs_snmp parse_ours_snmp_and_netstat)
+# run only where the plugin may trace (root, tracefs); absent, not measured
+CRIT_OPTIONAL=(sample_whole_traced)
 if [ "$CRITERION" = 1 ]; then
     say "cargo bench --bench sample -- ${CRIT_ARGS[*]} (alone on the machine)"
     put criterion.args "${CRIT_ARGS[*]}"
@@ -250,6 +281,14 @@ if [ "$CRITERION" = 1 ]; then
                 break
             fi
             medians+=("$id" "$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["median"]["point_estimate"])' "$f")")
+        done
+        for id in "${CRIT_OPTIONAL[@]}"; do
+            f=$CRIT_DIR/$id/new/estimates.json
+            if [ "$f" -nt "$stamp" ]; then
+                medians+=("$id" "$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["median"]["point_estimate"])' "$f")")
+            else
+                say "criterion: no $id ($(grep -m 1 'not run' "$TMP/bench.err" || echo 'not written'))"
+            fi
         done
     else
         crit_error=$(grep -m 1 -E '^error' "$TMP/bench.err" || tail -n 1 "$TMP/bench.err")
@@ -268,12 +307,12 @@ else
 fi
 
 # ------------------------------- phase A: counting runs (may overlap builds)
-PROGS=(ours python bash)
+PROGS=(ours ours_notrace python bash)
 # count_runs PROG N1 N2 TOOL...: starts the runs of PROG under each tool
 count_runs() {
     local prog=$1 n1=$2 n2=$3 tool n mc=()
     shift 3
-    [ "$prog" = ours ] || [[ $prog == variant:* ]] || mc=(--undef-value-errors=no)
+    [[ $prog == ours* || $prog == variant:* ]] || mc=(--undef-value-errors=no)
     for tool in "$@"; do
         for n in "$n1" "$n2"; do
             cmd "$prog" "$n"
@@ -320,7 +359,7 @@ joined=none
 [ ${#counting[@]} = 0 ] || joined=$(printf '%s, ' "${counting[@]}")
 say "counting runs: ${joined%, }, 1 s interval"
 # strace runs N1/N2 = S1/S2; valgrind V1/V2 (plugin), P1/P2 (peers)
-runs_of() { case $1/$2 in */strace) echo "$S1 $S2" ;; ours/*) echo "$V1 $V2" ;; *) echo "$P1 $P2" ;; esac; }
+runs_of() { case $1/$2 in */strace) echo "$S1 $S2" ;; ours/* | ours_notrace/*) echo "$V1 $V2" ;; *) echo "$P1 $P2" ;; esac; }
 for prog in "${PROGS[@]}"; do
     for tool in "${TOOLS[@]}"; do
         # shellcheck disable=SC2046
@@ -379,6 +418,9 @@ if [ "$VARIANTS" = 1 ]; then
     }
     variant gnu-static $gnu "-C target-feature=+crt-static" 3
     variant gnu-opt-s $gnu "" s
+    variant gnu-opt-z $gnu "" z
+    # not position-independent: no relative relocations to apply at start
+    variant gnu-nopie $gnu "-C relocation-model=static" 3
     variant musl $musl "" 3
     variant musl-opt-s $musl "" s
     put variants "${tried[*]}"
@@ -405,17 +447,22 @@ done
 # The CPU floor: a C sleeper that only wakes and writes a line, and one that
 # also preads the two files (benches/peers/floor_sleeper.c), if cc exists.
 FLOOR=$TMP/floor_sleeper
-CPU_PROGS=("${PROGS[@]}")
+CPU_PROGS=()
+for ((r = 1; r <= REPLICAS; r++)); do
+    if [ "$r" = 1 ]; then CPU_PROGS+=(ours ours_notrace); else CPU_PROGS+=("ours#$r" "ours_notrace#$r"); fi
+done
+CPU_PROGS+=(python bash)
 if use cc && cc -O2 -o "$FLOOR" "$ROOT/benches/peers/floor_sleeper.c" 2>"$TMP/floor.err"; then
     CPU_PROGS+=(floor_wake floor_read)
 else
     say "no C compiler (cc) or it failed: the CPU floor is not measured"
 fi
 
-# rss_probe NAME BIN: memory after 3 samples.
+# rss_probe NAME BIN [ARG]: memory after 3 samples.
 rss_probe() {
     local name=$1 bin=$2 p t
-    "$bin" 1 <"$TMP/stdin" >"$TMP/probe.$name.out" 2>/dev/null &
+    shift 2
+    "$bin" 1 "$@" <"$TMP/stdin" >"$TMP/probe.$name.out" 2>/dev/null &
     p=$!
     PIDS+=("$p")
     t=$((SECONDS + 15))
@@ -424,6 +471,7 @@ rss_probe() {
         sleep 0.1
     done
     put_mem "probe.$name" "$p"
+    put "probe.$name.rss_by_kind" "$(rss_by_kind "/proc/$p/smaps" "$(readlink "/proc/$p/exe")")"
     kill -TERM "$p"
     wait "$p" || true
     forget "$p"
@@ -470,21 +518,50 @@ while [ "$left" -gt 0 ]; do
             put "cpu.$prog.schedstat_ns" "${NS1[$prog]} $(schedstat_ns "/proc/$p/schedstat")"
             K2[$prog]=$k
             put "cpu.$prog.samples" "${K1[$prog]} $k"
-            put_mem "mem.$prog" "$p"
+            [[ $prog == *#* ]] || put_mem "mem.$prog" "$p"
             kill -TERM "$p"
             wait "${TPID[$prog]}" || true
             forget "${TPID[$prog]}"
-            if use time; then
+            if use time && [[ $prog != *#* ]]; then
                 put "mem.$prog.time_maxrss_kib" "$(time_maxrss_kib "$TMP/time.$prog")"
+            fi
+            if [ "$prog" = ours ] && grep -q '^CHART tcp_resets\.sent_reasons ' "$TMP/cpu.ours.out"; then
+                put cpu.ours.sent_reasons.first "$(chart_values "$TMP/cpu.ours.out" tcp_resets.sent_reasons "${K1[$prog]}")"
+                put cpu.ours.sent_reasons.last "$(chart_values "$TMP/cpu.ours.out" tcp_resets.sent_reasons "$k")"
             fi
             left=$((left - 1))
         fi
     done
 done
-[ ! -s "$TMP/cpu.ours.err" ] || die "the plugin wrote on stderr: $(head -n 3 "$TMP/cpu.ours.err")"
+for prog in "${CPU_PROGS[@]}"; do
+    [[ $prog == ours* ]] || continue
+    [ ! -s "$TMP/cpu.$prog.err" ] || die "the plugin ($prog) wrote on stderr: $(head -n 3 "$TMP/cpu.$prog.err")"
+done
+# traced or not, as the CPU run found it
+if grep -q '^CHART tcp_resets\.sent_reasons ' "$TMP/cpu.ours.out"; then put cpu.ours.traced 1; else put cpu.ours.traced 0; fi
 
-for name in "${VARIANT_NAMES[@]}"; do rss_probe "$name" "$VBINS/$name"; done
+for name in "${VARIANT_NAMES[@]}"; do rss_probe "$name" "$VBINS/$name" --no-trace; done
 rss_probe base "$BIN"
+rss_probe base_notrace "$BIN" --no-trace
+
+# --------------------------------------------- phase C: the storm, alone
+if [ "$STORM" = 1 ]; then
+    say "benches/resets_storm.sh (alone on the machine)"
+    sargs=(--raw-out "$RAW")
+    [ "$QUICK" = 0 ] || sargs+=(--quick)
+    if ! run timeout 900 "$ROOT/benches/resets_storm.sh" "${sargs[@]}" >"$TMP/storm.out" 2>"$TMP/storm.err"; then
+        say "benches/resets_storm.sh failed: $(tail -n 2 "$TMP/storm.err")"
+        grep -q '^storm\.status=' "$RAW" || put storm.status failed
+        put storm.error "$(tail -n 1 "$TMP/storm.err")"
+    fi
+else
+    put storm.status skipped
+fi
+if [ "$LONG_IDLE" = 1 ]; then
+    say "benches/trace_idle.sh 8 600 (alone on the machine, about 11 minutes)"
+    run timeout 1500 "$ROOT/benches/trace_idle.sh" 8 600 --raw-out "$RAW" >"$TMP/trace_idle.out" 2>&1 ||
+        say "benches/trace_idle.sh failed: $(tail -n 2 "$TMP/trace_idle.out"); going on without its figures"
+fi
 
 # ------------------------------------------------------------------ report
 put run.wall_seconds "$(( $(date +%s) - T0 ))"

@@ -31,3 +31,37 @@ kib_field() { awk -v k="$2:" '$1 == k { print $2 }' "$1"; }
 schedstat_ns() { awk '{ print $1 }' "$1"; }
 # /usr/bin/time -v output -> maximum resident set size in KiB
 time_maxrss_kib() { awk -F': ' '/Maximum resident set size/ { print $2 }' "$1"; }
+# the plugin's output, CHART, K -> "dimension:value ..." of the K-th sample
+# of CHART (its K-th BEGIN block), in the order written; a SET without a
+# value (no value this time) is left out
+chart_values() {
+    awk -v c="$2" -v k="$3" '
+        $1 == "BEGIN" && $2 == c { n++; inside = (n == k); next }
+        inside && $1 == "SET" && $3 == "=" && NF >= 4 { printf "%s%s:%s", sep, $2, $4; sep = " " }
+        inside && $1 == "END" { exit }' "$1"
+}
+# /proc/PID/smaps, FIELD -> that field (Size, Rss) in KiB of every mapping
+# of a perf event's ring (anon_inode:[perf_event]), space-separated
+perf_maps_kib() {
+    awk -v f="$2:" '
+        /^[0-9a-f]+-[0-9a-f]+ / { ring = ($6 == "anon_inode:[perf_event]") }
+        ring && $1 == f { printf "%s%s", sep, $2; sep = " " }' "$1"
+}
+# /proc/PID/smaps, the executable's path -> "kind:kib ..." of every mapping's
+# Rss, in order, kind one of exe, libc (libc.so.*), ld.so (ld-linux*),
+# libgcc_s, other-lib (another file), anon (no file, [heap], [stack]),
+# kernel ([vdso], [vvar], anon_inode:..., other bracketed names)
+rss_by_kind() {
+    awk -v exe="$2" '
+        /^[0-9a-f]+-[0-9a-f]+ / {
+            name = $6
+            if (name == "" || name == "[heap]" || name == "[stack]") kind = "anon"
+            else if (name == exe) kind = "exe"
+            else if (name ~ /\/libc\.so/) kind = "libc"
+            else if (name ~ /\/ld-linux/) kind = "ld.so"
+            else if (name ~ /\/libgcc_s/) kind = "libgcc_s"
+            else if (name ~ /^\//) kind = "other-lib"
+            else kind = "kernel"
+        }
+        $1 == "Rss:" { printf "%s%s:%s", sep, kind, $2; sep = " " }' "$1"
+}
