@@ -251,7 +251,7 @@ fn runs_as_an_unprivileged_user_on_live_proc() {
         );
         return;
     }
-    let nobody = |args: &[&str]| {
+    let as_nobody = |args: &[&str]| {
         let mut c = Command::new("/usr/bin/setpriv");
         c.args([
             "--reuid=65534",
@@ -266,8 +266,9 @@ fn runs_as_an_unprivileged_user_on_live_proc() {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-        run(c, LIMIT)
+        c
     };
+    let nobody = |args: &[&str]| run(as_nobody(args), LIMIT);
     let out = nobody(&["1", "--iterations", "2"]);
     assert!(out.status.success(), "{}", out.stderr);
     // One line says why the reset tracepoints are off; the charts are all
@@ -286,6 +287,15 @@ fn runs_as_an_unprivileged_user_on_live_proc() {
     assert!(s.samples("tcp_resets.resets")[1].sets["OutRsts"].is_some());
     assert!(!s.charts.contains_key("tcp_resets.sent_reasons"));
     assert!(s.charts.contains_key("tcp_resets.spoofing"));
+    // The Function, even for a caller who may see everything: 503 and what
+    // to grant; tcp-listeners answers beside it.
+    let mut a = common::child::Asker::of(as_nobody(&["1"]));
+    let (status, body) = a.call("tcp-resets", Some("0x13"));
+    assert_eq!(status, 503, "{body}");
+    let why = body["errorMessage"].as_str().unwrap();
+    assert!(why.contains("CAP_"), "what to grant: {why}");
+    assert_eq!(a.call("tcp-listeners", Some("0x13")).0, 200);
+    a.stop();
     // By hand: one line, exit 1.
     let out = nobody(&["--resets", "--seconds", "1"]);
     assert_eq!(out.status.code(), Some(1), "{}", out.stderr);

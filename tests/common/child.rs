@@ -165,7 +165,12 @@ impl Asker {
     pub fn start_with(prefix: Option<&Path>, args: &[&str]) -> Asker {
         let mut all = vec!["1"];
         all.extend_from_slice(args);
-        let mut c = plugin(prefix, &all);
+        Asker::of(plugin(prefix, &all))
+    }
+
+    /// The same for a command that runs the plugin some other way (as
+    /// another user, say), its stdout piped.
+    pub fn of(mut c: Command) -> Asker {
         c.stdin(Stdio::piped());
         let mut guard = Guard::spawn(c);
         let stdin = guard.0.stdin.take().unwrap();
