@@ -161,10 +161,10 @@ impl<S: Source> Plugin<S> {
         self.source.sample(&mut self.values, log);
         self.charts
             .sample(&mut self.writer, &self.values, microseconds, setting);
-        if let Some(t) = &self.resets {
+        if let Some(t) = &mut self.resets {
             let mut r = t.resets.borrow_mut();
             r.drain(clock::now().wall_s());
-            if let Some(chart) = &t.chart {
+            if let Some(chart) = &mut t.chart {
                 chart.sample(&mut self.writer, &r, microseconds);
             }
         }

@@ -66,7 +66,8 @@ impl Writer {
         self.buf.capacity()
     }
 
-    fn raw(&mut self, s: &[u8]) {
+    /// Bytes as they are (lines formatted earlier by this writer).
+    pub(crate) fn raw(&mut self, s: &[u8]) {
         self.buf.extend_from_slice(s);
     }
 

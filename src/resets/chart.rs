@@ -24,6 +24,11 @@ pub(crate) struct ReasonChart {
     /// (dimension id, index in the kernel's reason table).
     dims: Vec<(String, usize)>,
     update_every: u64,
+    /// The SET lines of the last sample and the counts they say, written
+    /// again as they are while no count changes (most seconds of most
+    /// hosts), sized at start-up.
+    said: Writer,
+    counts: Vec<Option<u64>>,
 }
 
 impl ReasonChart {
@@ -37,7 +42,15 @@ impl ReasonChart {
             .filter(|(_, name)| name.as_str() != SENTINEL)
             .map(|(i, name)| (name.to_ascii_lowercase(), i))
             .collect();
-        Some(ReasonChart { dims, update_every })
+        let mut c = ReasonChart {
+            dims,
+            update_every,
+            said: Writer::with_capacity(0),
+            counts: Vec::new(),
+        };
+        c.said = Writer::with_capacity(c.worst_case_len());
+        c.counts.reserve_exact(c.dims.len() + 1);
+        Some(c)
     }
 
     /// Its dimension ids, in order.
@@ -65,12 +78,18 @@ impl ReasonChart {
     }
 
     /// Writes one sample of `r`'s counts.
-    pub(crate) fn sample(&self, w: &mut Writer, r: &Resets, microseconds: Option<u64>) {
+    pub(crate) fn sample(&mut self, w: &mut Writer, r: &Resets, microseconds: Option<u64>) {
         w.begin(ID, microseconds);
-        for (id, i) in &self.dims {
-            w.set(id, r.sent_by_reason.get(*i).copied());
+        if self.counts.is_empty() || !counts(&self.dims, r).eq(self.counts.iter().copied()) {
+            self.said.clear();
+            let ids = self.dims.iter().map(|(id, _)| id.as_str()).chain([LOST]);
+            for (id, count) in ids.zip(counts(&self.dims, r)) {
+                self.said.set(id, count);
+            }
+            self.counts.clear();
+            self.counts.extend(counts(&self.dims, r));
         }
-        w.set(LOST, Some(r.lost));
+        w.raw(self.said.as_bytes());
         w.end();
     }
 
@@ -86,5 +105,91 @@ impl ReasonChart {
         }
         w.end();
         w.as_bytes().len()
+    }
+}
+
+/// `r`'s counts in the order of `dims`, then the records lost.
+fn counts<'a>(
+    dims: &'a [(String, usize)],
+    r: &'a Resets,
+) -> impl Iterator<Item = Option<u64>> + 'a {
+    dims.iter()
+        .map(|(_, i)| r.sent_by_reason.get(*i).copied())
+        .chain([Some(r.lost)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resets::{Drained, Event, PortRule, Tracer};
+    use std::os::fd::{AsFd, BorrowedFd};
+
+    /// A tracer that records nothing: the counts are set by hand.
+    #[derive(Debug)]
+    struct Quiet(std::fs::File);
+
+    impl Tracer for Quiet {
+        fn drain(&mut self, _: &mut dyn FnMut(&Event)) -> Drained {
+            Drained::default()
+        }
+        fn reasons(&self) -> Option<Vec<(u32, String)>> {
+            Some(
+                [(0, "NOT_SPECIFIED"), (1, "NO_SOCKET"), (2, "MAX")]
+                    .map(|(v, n)| (v, n.to_string()))
+                    .to_vec(),
+            )
+        }
+        fn states(&self) -> Vec<(i32, String)> {
+            Vec::new()
+        }
+        fn sees_every_sent_reset(&self) -> bool {
+            true
+        }
+        fn wake(&self) -> BorrowedFd<'_> {
+            self.0.as_fd()
+        }
+        fn rearm(&mut self) {}
+        fn port_rule(&self) -> PortRule {
+            PortRule {
+                low: 32768,
+                high: 60999,
+            }
+        }
+        fn memory(&self) -> usize {
+            0
+        }
+    }
+
+    fn sample(c: &mut ReasonChart, r: &Resets, us: u64) -> String {
+        let mut w = Writer::with_capacity(c.worst_case_len());
+        c.sample(&mut w, r, Some(us));
+        String::from_utf8(w.as_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn unchanged_counts_repeat_the_lines_and_a_change_is_written() {
+        let quiet = Quiet(std::fs::File::open("/dev/null").unwrap());
+        let mut r = Resets::new(Box::new(quiet), 0);
+        let mut c = ReasonChart::new(r.reasons.as_deref(), 1).unwrap();
+        let room = c.said.capacity();
+        r.sent_by_reason[1] = 5;
+        let lines = |us, no_socket, lost| {
+            format!(
+                "BEGIN tcp_resets.sent_reasons {us}\nSET not_specified = 0\n\
+                 SET no_socket = {no_socket}\nSET lost = {lost}\nEND\n"
+            )
+        };
+        assert_eq!(sample(&mut c, &r, 1_000_000), lines(1_000_000, 5, 0));
+        assert_eq!(sample(&mut c, &r, 999_999), lines(999_999, 5, 0));
+        r.sent_by_reason[1] = 7;
+        assert_eq!(sample(&mut c, &r, 1_000_001), lines(1_000_001, 7, 0));
+        r.lost = 2;
+        assert_eq!(sample(&mut c, &r, 1_000_000), lines(1_000_000, 7, 2));
+        assert_eq!(sample(&mut c, &r, 1_000_000), lines(1_000_000, 7, 2));
+        assert_eq!(
+            c.said.capacity(),
+            room,
+            "the lines kept outgrew their buffer"
+        );
     }
 }
