@@ -1,3 +1,4 @@
+use super::json::COLUMNS;
 use super::*;
 use crate::listeners::evidence::{judge, HostCounters, Judgement};
 use crate::listeners::text::text;

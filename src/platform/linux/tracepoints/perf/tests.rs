@@ -1,3 +1,4 @@
+use super::sys::*;
 use super::*;
 
 #[test]
