@@ -43,8 +43,6 @@
 //!
 //! Tracepoints fire in every network namespace: the events are the whole
 //! host's.
-#![allow(unsafe_code)]
-
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -107,8 +105,8 @@ mod error;
 mod sys;
 pub use error::OpenError;
 use sys::{
-    epoll_add, epoll_create, errno_of, ioctl, page_size, perf_event_open, Mapping,
-    PERF_EVENT_IOC_ENABLE, PERF_EVENT_IOC_SET_OUTPUT,
+    epoll_add, epoll_create, epoll_take, errno_of, ioctl, page_size, perf_event_open, Mapping,
+    EPOLL_TAKEN, PERF_EVENT_IOC_ENABLE, PERF_EVENT_IOC_SET_OUTPUT,
 };
 
 /// The first of [`TRACEFS`] that holds `events/`.
@@ -280,15 +278,7 @@ impl Tracer {
     /// (one `epoll_wait` that does not wait), so that it reports only new
     /// data.
     pub fn rearm(&mut self) {
-        let mut events = [libc::epoll_event { events: 0, u64: 0 }; 16];
-        loop {
-            // SAFETY: `events` is a writable array of 16 epoll_events that
-            // outlives the call; a timeout of 0 never blocks.
-            let n = unsafe { libc::epoll_wait(self.wake.as_raw_fd(), events.as_mut_ptr(), 16, 0) };
-            if n < 16 {
-                return;
-            }
-        }
+        while epoll_take(&self.wake) == EPOLL_TAKEN {}
     }
 
     pub fn layouts(&self) -> &Layouts {
@@ -320,12 +310,11 @@ impl Tracer {
             if head == r.tail {
                 continue;
             }
-            // SAFETY: the data area is `data_size` readable bytes inside
-            // the mapping, which outlives this borrow of `r`. The kernel
-            // writes only outside [tail, head) until data_tail moves, and
-            // the walk reads only inside it (after the acquire load of
-            // data_head, which orders those writes before the reads).
-            let data = unsafe { std::slice::from_raw_parts(r.map.data, r.map.data_size) };
+            // The kernel writes only outside [tail, head) until data_tail
+            // moves, and the walk reads only inside it (after the acquire
+            // load of data_head, which orders those writes before the
+            // reads).
+            let data = r.map.data();
             let w = ring::walk(data, r.tail, head, |rec| match rec {
                 Record::Sample(raw) => match layouts.decode(raw) {
                     Ok(e) => {

@@ -131,6 +131,13 @@ impl Mapping {
         Ok(m)
     }
 
+    /// The data area.
+    pub(super) fn data(&self) -> &[u8] {
+        // SAFETY: the data area is `data_size` readable bytes inside the
+        // mapping (checked in `new`), which outlives this borrow of `self`.
+        unsafe { std::slice::from_raw_parts(self.data, self.data_size) }
+    }
+
     pub(super) fn word(&self, at: usize) -> &AtomicU64 {
         // `at` is DATA_HEAD's or DATA_TAIL's offset (1024, 1032), within
         // the first page: wrapping_add keeps the pointer in the mapping.
@@ -244,4 +251,24 @@ pub(super) fn ioctl(
         });
     }
     Ok(())
+}
+
+/// How many readiness events [`epoll_take`] takes at most in one call.
+pub(super) const EPOLL_TAKEN: usize = 16;
+
+/// Takes up to [`EPOLL_TAKEN`] readiness events of the set `epoll` without
+/// waiting; returns how many there were (0 on an error).
+pub(super) fn epoll_take(epoll: &OwnedFd) -> usize {
+    let mut events = [libc::epoll_event { events: 0, u64: 0 }; EPOLL_TAKEN];
+    // SAFETY: `events` is a writable array of EPOLL_TAKEN epoll_events
+    // that outlives the call; a timeout of 0 never blocks.
+    let n = unsafe {
+        libc::epoll_wait(
+            epoll.as_raw_fd(),
+            events.as_mut_ptr(),
+            EPOLL_TAKEN as libc::c_int,
+            0,
+        )
+    };
+    usize::try_from(n).unwrap_or(0)
 }
