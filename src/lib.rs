@@ -56,4 +56,5 @@ pub(crate) mod schedule;
 pub mod source;
 pub mod stdio;
 pub mod sys;
+pub mod text;
 pub(crate) mod writer;

@@ -11,11 +11,12 @@
 mod common;
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener};
+use std::os::fd::AsFd;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use common::traffic::{private_network, Counters};
-use common::{skip, Need};
+use common::{skip, sys, Need};
 use tcp_resets::platform::linux::tracepoints::event::{Direction, Event};
 use tcp_resets::platform::linux::tracepoints::perf::{self, RingSize, Tracer};
 
@@ -122,11 +123,12 @@ fn closed_port(ip: Ipv4Addr) -> u16 {
 /// `n` connections from `from` (any port) to the closed `to`, each refused.
 fn refused_from(from: Ipv4Addr, to: SocketAddrV4, n: usize, mut between: impl FnMut()) {
     for i in 0..n {
-        let e = sock::connect_from(v4(from.octets(), 0), to).expect_err("a closed port accepted");
+        let e = sys::connect_from(v4(from.octets(), 0), to).expect_err("a closed port accepted");
         assert_eq!(
-            e.kind(),
-            std::io::ErrorKind::ConnectionRefused,
-            "connection {i}: {e}"
+            e,
+            libc::ECONNREFUSED,
+            "connection {i}: {}",
+            std::io::Error::from_raw_os_error(e)
         );
         between();
     }
@@ -204,10 +206,10 @@ fn zero_linger_close_is_a_reset_each_way() {
     let server = listener.local_addr().unwrap();
     let client = std::net::TcpStream::connect(server).unwrap();
     let client_addr = client.local_addr().unwrap();
-    let cookie = sock::cookie(&client);
+    let cookie = sys::cookie(client.as_fd());
     let (accepted, _) = listener.accept().unwrap();
     tracer.drain(|_| {});
-    sock::linger_zero(&accepted);
+    sys::linger_zero(accepted.as_fd());
     drop(accepted);
     // The client sees the reset: a bounded read fails with ECONNRESET.
     client
@@ -277,7 +279,7 @@ fn a_full_tiny_ring_reports_lost_samples() {
     let to = v4([127, 0, 0, 1], port);
     // On one CPU, so that the storm fills one ring and the reset that
     // follows lands in the same one.
-    sock::pin_to_first_cpu();
+    sys::pin_to_first_cpu();
     tracer.drain(|_| {});
     // 2,000 refused connections without draining: far more than one page
     // holds (about 40 samples).
@@ -312,117 +314,4 @@ fn a_full_tiny_ring_reports_lost_samples() {
     assert!(ours < expected);
     // `lost` may include the host's other resets, lost with ours.
     assert!(ours + lost >= expected, "kept + lost < resets");
-}
-
-/// The libc calls these tests need that std lacks.
-mod sock {
-    #![allow(unsafe_code)]
-
-    use std::net::{SocketAddrV4, TcpStream};
-    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-
-    fn sockaddr(a: SocketAddrV4) -> libc::sockaddr_in {
-        libc::sockaddr_in {
-            sin_family: libc::AF_INET as libc::sa_family_t,
-            sin_port: a.port().to_be(),
-            sin_addr: libc::in_addr {
-                s_addr: u32::from(*a.ip()).to_be(),
-            },
-            sin_zero: [0; 8],
-        }
-    }
-
-    const LEN: libc::socklen_t = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-
-    /// A blocking connection from `from` to `to`.
-    pub fn connect_from(from: SocketAddrV4, to: SocketAddrV4) -> std::io::Result<OwnedFd> {
-        // SAFETY: socket has no memory arguments.
-        let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: `fd` is a new descriptor that nothing else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        let (f, t) = (sockaddr(from), sockaddr(to));
-        // SAFETY: `f` is a valid sockaddr_in of LEN bytes, alive for the call.
-        if unsafe { libc::bind(fd.as_raw_fd(), (&f as *const libc::sockaddr_in).cast(), LEN) } != 0
-        {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: `t` is a valid sockaddr_in of LEN bytes, alive for the call.
-        if unsafe { libc::connect(fd.as_raw_fd(), (&t as *const libc::sockaddr_in).cast(), LEN) }
-            != 0
-        {
-            return Err(std::io::Error::last_os_error());
-        }
-        Ok(fd)
-    }
-
-    /// SO_LINGER on with a zero timeout: close() resets the connection.
-    pub fn linger_zero(s: &TcpStream) {
-        let l = libc::linger {
-            l_onoff: 1,
-            l_linger: 0,
-        };
-        // SAFETY: `l` is a valid struct linger of the size given, alive for
-        // the call.
-        let r = unsafe {
-            libc::setsockopt(
-                s.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_LINGER,
-                (&l as *const libc::linger).cast(),
-                std::mem::size_of::<libc::linger>() as libc::socklen_t,
-            )
-        };
-        assert_eq!(r, 0, "SO_LINGER: {}", std::io::Error::last_os_error());
-    }
-
-    /// Runs the calling thread on the first CPU it may use, only.
-    pub fn pin_to_first_cpu() {
-        // A CPU mask as the kernel takes it: 1024 bits, the size of glibc's
-        // cpu_set_t.
-        let mut mask = [0u64; 16];
-        let size = std::mem::size_of_val(&mask);
-        // SAFETY: `mask` is `size` writable bytes, laid out as a
-        // cpu_set_t; the call writes the calling thread's (0) mask into it.
-        let r = unsafe { libc::sched_getaffinity(0, size, mask.as_mut_ptr().cast()) };
-        assert_eq!(
-            r,
-            0,
-            "sched_getaffinity: {}",
-            std::io::Error::last_os_error()
-        );
-        let word = mask.iter().position(|&w| w != 0).expect("a CPU to run on");
-        let bit = mask[word].trailing_zeros();
-        mask = [0; 16];
-        mask[word] = 1 << bit;
-        // SAFETY: `mask` is `size` readable bytes, laid out as a cpu_set_t.
-        let r = unsafe { libc::sched_setaffinity(0, size, mask.as_ptr().cast()) };
-        assert_eq!(
-            r,
-            0,
-            "sched_setaffinity: {}",
-            std::io::Error::last_os_error()
-        );
-    }
-
-    /// The socket's SO_COOKIE.
-    pub fn cookie(s: &TcpStream) -> u64 {
-        let mut c: u64 = 0;
-        let mut len = std::mem::size_of::<u64>() as libc::socklen_t;
-        // SAFETY: `c` and `len` are valid and writable for the call, `len`
-        // stating `c`'s size.
-        let r = unsafe {
-            libc::getsockopt(
-                s.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_COOKIE,
-                (&mut c as *mut u64).cast(),
-                &mut len,
-            )
-        };
-        assert_eq!(r, 0, "SO_COOKIE: {}", std::io::Error::last_os_error());
-        c
-    }
 }

@@ -46,29 +46,7 @@ pub fn text(t: &Table) -> String {
             row.process.as_deref().map_or_else(dash, visible),
         ]);
     }
-    let mut width = [0usize; 10];
-    for row in &cells {
-        for (w, c) in width.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let mut o = String::new();
-    for row in &cells {
-        let mut line = String::new();
-        for (i, c) in row.iter().enumerate() {
-            let pad = " ".repeat(width[i] - c.chars().count());
-            if left[i] {
-                line.push_str(c);
-                line.push_str(&pad);
-            } else {
-                line.push_str(&pad);
-                line.push_str(c);
-            }
-            line.push_str("  ");
-        }
-        o.push_str(line.trim_end());
-        o.push('\n');
-    }
+    let mut o = crate::text::aligned(&cells, left);
     let _ = write!(o, "{}", t.count());
     o.push_str(if t.facts.drops.is_some() {
         "; drops are counted since each socket was created and are not overflows: the \

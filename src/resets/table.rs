@@ -357,29 +357,9 @@ pub fn text(r: &Resets, now: u64) -> String {
             format!("{}s ago", now.saturating_sub(s.last_seen)),
         ]);
     }
-    let mut width = [0usize; 10];
-    for row in &cells {
-        for (w, c) in width.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let mut o = String::new();
-    for row in &cells {
-        let mut line = String::new();
-        for (i, c) in row.iter().enumerate() {
-            let pad = " ".repeat(width[i] - c.chars().count());
-            if (7..=8).contains(&i) {
-                line.push_str(&pad);
-                line.push_str(c);
-            } else {
-                line.push_str(c);
-                line.push_str(&pad);
-            }
-            line.push_str("  ");
-        }
-        o.push_str(line.trim_end());
-        o.push('\n');
-    }
+    // Text columns to the left, the counts to the right.
+    let left: [bool; 10] = std::array::from_fn(|i| !(7..=8).contains(&i));
+    let mut o = crate::text::aligned(&cells, left);
     let _ = writeln!(
         o,
         "{} rows; {} records lost when a ring was full.{}",

@@ -102,6 +102,54 @@ pub fn linger_zero(fd: BorrowedFd<'_>) {
     assert_eq!(r, 0, "SO_LINGER: {}", std::io::Error::last_os_error());
 }
 
+/// Runs the calling thread on the first CPU it may use, only.
+pub fn pin_to_first_cpu() {
+    // A CPU mask as the kernel takes it: 1024 bits, the size of glibc's
+    // cpu_set_t.
+    let mut mask = [0u64; 16];
+    let size = std::mem::size_of_val(&mask);
+    // SAFETY: `mask` is `size` writable bytes, laid out as a
+    // cpu_set_t; the call writes the calling thread's (0) mask into it.
+    let r = unsafe { libc::sched_getaffinity(0, size, mask.as_mut_ptr().cast()) };
+    assert_eq!(
+        r,
+        0,
+        "sched_getaffinity: {}",
+        std::io::Error::last_os_error()
+    );
+    let word = mask.iter().position(|&w| w != 0).expect("a CPU to run on");
+    let bit = mask[word].trailing_zeros();
+    mask = [0; 16];
+    mask[word] = 1 << bit;
+    // SAFETY: `mask` is `size` readable bytes, laid out as a cpu_set_t.
+    let r = unsafe { libc::sched_setaffinity(0, size, mask.as_ptr().cast()) };
+    assert_eq!(
+        r,
+        0,
+        "sched_setaffinity: {}",
+        std::io::Error::last_os_error()
+    );
+}
+
+/// The socket's SO_COOKIE.
+pub fn cookie(fd: BorrowedFd<'_>) -> u64 {
+    let mut c: u64 = 0;
+    let mut len = std::mem::size_of::<u64>() as libc::socklen_t;
+    // SAFETY: `c` and `len` are valid and writable for the call, `len`
+    // stating `c`'s size.
+    let r = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_COOKIE,
+            (&mut c as *mut u64).cast(),
+            &mut len,
+        )
+    };
+    assert_eq!(r, 0, "SO_COOKIE: {}", std::io::Error::last_os_error());
+    c
+}
+
 fn sockaddr(a: SocketAddrV4) -> libc::sockaddr_in {
     libc::sockaddr_in {
         sin_family: libc::AF_INET as libc::sa_family_t,
