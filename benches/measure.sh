@@ -124,32 +124,11 @@ for t in strace valgrind time cc; do have "$t" || MISSING+=("$t"); done
 use() { ! [[ " ${MISSING[*]} " == *" $1 "* ]]; }
 
 # ------------------------------------------------- processes and cleanup
-TMP=$(mktemp -d /tmp/measure.XXXXXX)
-# Under netdata a plugin's stdin is a pipe that stays open (the plugin
-# watches it for function calls and QUIT): every run here reads from one
-# that nobody writes to, held open (read-write, so opening never blocks)
-# until the script ends.
-mkfifo "$TMP/stdin"
-exec 9<>"$TMP/stdin"
-PIDS=()
+# Every run reads the idle stdin pipe on descriptor 9, as under netdata.
+# shellcheck source=benches/lib.sh
+. "$ROOT/benches/lib.sh"
+bench_scratch measure
 declare -A PID=()
-
-tree_kill() {   # kills a process and its descendants, children first
-    local p=$1 c
-    for c in $(pgrep -P "$p" 2>/dev/null || true); do tree_kill "$c"; done
-    kill -TERM "$p" 2>/dev/null || true
-}
-cleanup() {
-    local rc=$? p
-    trap - EXIT INT TERM
-    for p in "${PIDS[@]}"; do tree_kill "$p"; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    if [ "${MEASURE_KEEP_LOGS:-0}" = 1 ]; then say "logs kept in $TMP"; else rm -rf "$TMP"; fi
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 forget() {   # drops a pid that has been waited for
     local p=$1 i

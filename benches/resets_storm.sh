@@ -71,21 +71,9 @@ if [ "${TCP_RESETS_STORM_NETNS:-}" != 1 ]; then
 fi
 
 ip link set lo up
-TMP=$(mktemp -d /tmp/resets_storm.XXXXXX)
-mkfifo "$TMP/stdin"
-exec 9<>"$TMP/stdin"
-PIDS=()
-cleanup() {
-    local rc=$? p
-    trap - EXIT INT TERM
-    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$TMP"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=benches/lib.sh
+. "$ROOT/benches/lib.sh"
+bench_scratch resets_storm
 die() { say "$*"; exit 1; }
 
 RAW=$TMP/storm.raw

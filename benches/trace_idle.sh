@@ -31,28 +31,17 @@ while [ $# -gt 0 ]; do
 done
 RUNS=${POS[0]:-8}
 SAMPLES=${POS[1]:-600}
-[[ $RUNS =~ ^[1-9][0-9]?$ && $SAMPLES =~ ^[1-9][0-9]{0,4}$ ]] ||
-    { echo "trace_idle: RUNS 1..99 and SAMPLES 1..99999 expected" >&2; exit 2; }
+# Two runs at least: a mean's standard error needs them.
+[[ $RUNS =~ ^([2-9]|[1-9][0-9])$ && $SAMPLES =~ ^[1-9][0-9]{0,4}$ ]] ||
+    { echo "trace_idle: RUNS 2..99 and SAMPLES 1..99999 expected" >&2; exit 2; }
 K1=10 K2=$((10 + SAMPLES))
 [ -x "$BIN" ] || timeout 1800 cargo build --release --quiet
 # shellcheck source=benches/measure_extract.sh
 . "$ROOT/benches/measure_extract.sh"
 
-TMP=$(mktemp -d /tmp/trace_idle.XXXXXX)
-mkfifo "$TMP/stdin"
-exec 9<>"$TMP/stdin"
-PIDS=()
-cleanup() {
-    local rc=$? p
-    trap - EXIT INT TERM
-    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$TMP"
-    exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=benches/lib.sh
+. "$ROOT/benches/lib.sh"
+bench_scratch trace_idle
 die() { echo "trace_idle: $*" >&2; exit 1; }
 
 declare -A PID=() NS1=() FINISHED=()
