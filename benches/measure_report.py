@@ -237,24 +237,23 @@ class Raw:
         if key not in self.values:
             return NOT_MEASURED
         sums = {}
-        for item in self.values[key].split():
-            kind, sep, n = item.rpartition(":")
-            if not sep or not kind:
-                raise ValueError("raw key %s: kind:number expected, got %r" % (key, item))
-            sums[kind] = sums.get(kind, 0) + _number(n, key)
+        for kind, n in self._pairs(key, "kind"):
+            sums[kind] = sums.get(kind, 0) + n
         return sums
 
     def named(self, key):
         """`name:number ...` -> {name: number}; NOT_MEASURED when absent."""
         if key not in self.values:
             return NOT_MEASURED
-        table = {}
+        return dict(self._pairs(key, "name"))
+
+    def _pairs(self, key, what):
+        """The (word, number) pairs of a present `word:number ...` value."""
         for item in self.values[key].split():
-            name, sep, calls = item.rpartition(":")
-            if not sep or not name:
-                raise ValueError("raw key %s: name:number expected, got %r" % (key, item))
-            table[name] = _number(calls, key)
-        return table
+            word, sep, n = item.rpartition(":")
+            if not sep or not word:
+                raise ValueError("raw key %s: %s:number expected, got %r" % (key, what, item))
+            yield word, _number(n, key)
 
 
 def _number(text, key):
