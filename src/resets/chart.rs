@@ -81,13 +81,13 @@ impl ReasonChart {
     pub(crate) fn sample(&mut self, w: &mut Writer, r: &Resets, microseconds: Option<u64>) {
         w.begin(ID, microseconds);
         if self.counts.is_empty() || !counts(&self.dims, r).eq(self.counts.iter().copied()) {
-            self.said.clear();
-            let ids = self.dims.iter().map(|(id, _)| id.as_str()).chain([LOST]);
-            for (id, count) in ids.zip(counts(&self.dims, r)) {
-                self.said.set(id, count);
-            }
             self.counts.clear();
             self.counts.extend(counts(&self.dims, r));
+            self.said.clear();
+            let ids = self.dims.iter().map(|(id, _)| id.as_str()).chain([LOST]);
+            for (id, count) in ids.zip(self.counts.iter().copied()) {
+                self.said.set(id, count);
+            }
         }
         w.raw(self.said.as_bytes());
         w.end();
