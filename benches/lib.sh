@@ -19,6 +19,38 @@ bench_scratch() {
     trap 'exit 143' TERM
 }
 
+# bench_start OUT ERR COMMAND...: runs COMMAND as netdata runs a plugin:
+# its stdin the idle pipe, its stdout a pipe that a cat of its own copies
+# into the file OUT, its stderr the file ERR. STARTED is its pid; it and the
+# cat are in PIDS.
+bench_start() {
+    local out=$1 err=$2
+    shift 2
+    mkfifo "$out.fifo"
+    cat "$out.fifo" >"$out" &
+    PIDS+=("$!")
+    "$@" <"$TMP/stdin" >"$out.fifo" 2>"$err" &
+    # shellcheck disable=SC2034 # read by the caller
+    STARTED=$!
+    PIDS+=("$!")
+}
+
+# child_pid PID SECONDS: the pid of PID's first child (the program that a
+# `timeout` or `/usr/bin/time` started), waited for up to SECONDS; fails
+# when none has come by then.
+child_pid() {
+    local end=$((SECONDS + $2)) c
+    until c=$(pgrep -P "$1" | head -n 1) && [ -n "$c" ]; do
+        [ "$SECONDS" -lt "$end" ] || return 1
+        sleep 0.05
+    done
+    echo "$c"
+}
+
+# plugin_samples FILE: how many samples the plugin's output FILE holds (its
+# BEGIN lines of tcp_resets.resets; 0 while there is no file).
+plugin_samples() { grep -c '^BEGIN tcp_resets\.resets' "$1" 2>/dev/null || true; }
+
 # tree_kill PID: the process and its descendants, children first.
 tree_kill() {
     local p=$1 c

@@ -459,26 +459,19 @@ rss_probe() {
 say "CPU runs (${CPU_PROGS[*]}): schedstat after sample $C1 and $C2 of each program, stdout a pipe, 1 s interval (about $((C2 + 3)) s)"
 declare -A TPID=() PPID_=() K1=() K2=() NS1=()
 for prog in "${CPU_PROGS[@]}"; do
-    mkfifo "$TMP/fifo.$prog"
-    cat "$TMP/fifo.$prog" >"$TMP/cpu.$prog.out" &
-    PIDS+=("$!")
     cmd "$prog" 0
     if use time; then
-        /usr/bin/time -v -o "$TMP/time.$prog" "${CMD[@]}" <"$TMP/stdin" >"$TMP/fifo.$prog" 2>"$TMP/cpu.$prog.err" &
+        bench_start "$TMP/cpu.$prog.out" "$TMP/cpu.$prog.err" /usr/bin/time -v -o "$TMP/time.$prog" "${CMD[@]}"
     else
-        "${CMD[@]}" <"$TMP/stdin" >"$TMP/fifo.$prog" 2>"$TMP/cpu.$prog.err" &
+        bench_start "$TMP/cpu.$prog.out" "$TMP/cpu.$prog.err" "${CMD[@]}"
     fi
-    TPID[$prog]=$!
-    PIDS+=("$!")
+    TPID[$prog]=$STARTED
 done
 put run.load_cpu "$(cut -d ' ' -f 1-3 /proc/loadavg)"
 t=$((SECONDS + 15))
 for prog in "${CPU_PROGS[@]}"; do
     if ! use time; then PPID_[$prog]=${TPID[$prog]}; continue; fi
-    until PPID_[$prog]=$(pgrep -P "${TPID[$prog]}" | head -n 1) && [ -n "${PPID_[$prog]}" ]; do
-        [ "$SECONDS" -lt "$t" ] || die "$prog did not start under /usr/bin/time"
-        sleep 0.05
-    done
+    PPID_[$prog]=$(child_pid "${TPID[$prog]}" $((t - SECONDS))) || die "$prog did not start under /usr/bin/time"
 done
 deadline=$((SECONDS + C2 + 60))
 left=${#CPU_PROGS[@]}

@@ -84,28 +84,21 @@ put() { printf '%s=%s\n' "$1" "$2" >>"$RAW"; }
 
 cc -O2 -o "$TMP/reset_storm" "$ROOT/benches/peers/reset_storm.c" || die "cc failed on benches/peers/reset_storm.c"
 
-# The two plugins, stdout a fifo read by cat, stdin the idle pipe.
+# The two plugins, as netdata runs them (bench_start).
 declare -A PID=() TPID=()
 for mode in traced notrace; do
     args=(1)
     [ "$mode" = traced ] || args+=(--no-trace)
-    mkfifo "$TMP/fifo.$mode"
-    cat "$TMP/fifo.$mode" >"$TMP/out.$mode" &
-    PIDS+=("$!")
-    timeout -k 5 $((WARM + SECONDS_ + 120)) "$BIN" "${args[@]}" <"$TMP/stdin" >"$TMP/fifo.$mode" 2>"$TMP/err.$mode" &
-    TPID[$mode]=$!
-    PIDS+=("$!")
+    bench_start "$TMP/out.$mode" "$TMP/err.$mode" \
+        timeout -k 5 $((WARM + SECONDS_ + 120)) "$BIN" "${args[@]}"
+    TPID[$mode]=$STARTED
 done
 t=$((SECONDS + 10))
 for mode in traced notrace; do
     # the plugin is the child of timeout
-    until PID[$mode]=$(pgrep -P "${TPID[$mode]}" | head -n 1) && [ -n "${PID[$mode]}" ]; do
-        [ "$SECONDS" -lt "$t" ] || die "the $mode plugin did not start"
-        sleep 0.05
-    done
+    PID[$mode]=$(child_pid "${TPID[$mode]}" $((t - SECONDS))) || die "the $mode plugin did not start"
 done
-samples() { count_samples_of "$TMP/out.$1"; }
-count_samples_of() { grep -c '^BEGIN tcp_resets\.resets' "$1" 2>/dev/null || true; }
+samples() { plugin_samples "$TMP/out.$1"; }
 # wait_samples MODE K: until the plugin has written K samples (bounded)
 wait_samples() {
     local t=$((SECONDS + $2 + 30))

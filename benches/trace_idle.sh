@@ -53,16 +53,11 @@ for ((r = 1; r <= RUNS; r++)); do
         PROGS+=("$name")
         args=(1)
         [ "$prog" = ours ] || args+=(--no-trace)
-        mkfifo "$TMP/fifo.$name"
-        cat "$TMP/fifo.$name" >"$TMP/out.$name" &
-        PIDS+=("$!")
-        "$BIN" "${args[@]}" <"$TMP/stdin" >"$TMP/fifo.$name" 2>"$TMP/err.$name" &
-        PID[$name]=$!
-        PIDS+=("$!")
+        bench_start "$TMP/out.$name" "$TMP/err.$name" "$BIN" "${args[@]}"
+        PID[$name]=$STARTED
     done
 done
 echo "trace_idle: $RUNS runs traced and $RUNS with --no-trace; schedstat after samples $K1 and $K2" >&2
-count() { grep -c '^BEGIN tcp_resets\.resets' "$TMP/out.$1" 2>/dev/null || true; }
 RAW=$TMP/raw
 printf 'format=tcp_resets-measure-raw 1\n' >"$RAW"
 deadline=$((SECONDS + K2 + 60))
@@ -73,7 +68,7 @@ while [ "$left" -gt 0 ]; do
     for name in "${PROGS[@]}"; do
         [ -z "${FINISHED[$name]:-}" ] || continue
         [ -d "/proc/${PID[$name]}" ] || die "$name stopped: $(head -c 300 "$TMP/err.$name")"
-        k=$(count "$name")
+        k=$(plugin_samples "$TMP/out.$name")
         if [ -z "${NS1[$name]:-}" ] && [ "$k" -ge "$K1" ]; then
             NS1[$name]="$k $(schedstat_ns "/proc/${PID[$name]}/schedstat")"
         elif [ -n "${NS1[$name]:-}" ] && [ "$k" -ge "$K2" ]; then
