@@ -46,17 +46,7 @@ fn floor(c: &mut Criterion) {
 }
 
 fn whole(c: &mut Criterion) {
-    let mut log = Log::from_env(|_| None);
-    let (source, found) = Host::open("", &mut log).expect("live /proc");
-    let mut plugin = Plugin::new(source, found, 1, None, &mut log).unwrap();
-    let mut sink = File::create("/dev/null").unwrap();
-    plugin.sample(None, &mut log);
-    c.bench_function("sample/whole", |b| {
-        b.iter(|| {
-            let bytes = plugin.sample(Some(1_000_000), &mut log);
-            sink.write_all(bytes).unwrap();
-        })
-    });
+    bench_whole(c, "sample/whole", None);
 }
 
 fn whole_traced(c: &mut Criterion) {
@@ -67,13 +57,19 @@ fn whole_traced(c: &mut Criterion) {
             return;
         }
     };
-    let mut log = Log::from_env(|_| None);
     let resets = Rc::new(RefCell::new(Resets::new(Box::new(tracer), 0)));
+    bench_whole(c, "sample/whole_traced", Some(resets));
+}
+
+/// The plugin's whole sample on live /proc, written to /dev/null, with the
+/// reset tracepoints when `resets` is given.
+fn bench_whole(c: &mut Criterion, name: &str, resets: Option<Rc<RefCell<Resets>>>) {
+    let mut log = Log::from_env(|_| None);
     let (source, found) = Host::open("", &mut log).expect("live /proc");
-    let mut plugin = Plugin::new(source, found, 1, Some(resets), &mut log).unwrap();
+    let mut plugin = Plugin::new(source, found, 1, resets, &mut log).unwrap();
     let mut sink = File::create("/dev/null").unwrap();
     plugin.sample(None, &mut log);
-    c.bench_function("sample/whole_traced", |b| {
+    c.bench_function(name, |b| {
         b.iter(|| {
             let bytes = plugin.sample(Some(1_000_000), &mut log);
             sink.write_all(bytes).unwrap();
