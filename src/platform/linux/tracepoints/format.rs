@@ -219,10 +219,15 @@ fn field(v: &str) -> Result<FieldDesc, &'static str> {
             return Err("unknown attribute of a field");
         }
     }
-    let split = decl
-        .rfind(|c: char| c.is_whitespace() || c == '*')
+    // The type ends with the last space or `*`, which may be a character
+    // of more than one byte (U+00A0 is whitespace too).
+    let (split, sep) = decl
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| c.is_whitespace() || c == '*')
         .ok_or("field has no type")?;
-    let (c_type, name) = (decl[..=split].trim(), decl[split + 1..].trim());
+    let end = split + sep.len_utf8();
+    let (c_type, name) = (decl[..end].trim(), decl[end..].trim());
     let (name, array_len) = match name.split_once('[') {
         Some((n, rest)) => {
             let len = rest.strip_suffix(']').ok_or("unclosed [ in a field name")?;

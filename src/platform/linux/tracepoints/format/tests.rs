@@ -142,6 +142,27 @@ fn broken_files_are_errors() {
     assert_eq!(parse(b"name: \xff\n"), Err(FormatError::NotText));
 }
 
+/// Found by fuzzing: a space of two bytes (U+00A0) before the name made
+/// the split cut a character in half, a panic.
+#[test]
+fn a_space_of_more_than_one_byte_splits_type_and_name_whole() {
+    let file = |decl: &str| {
+        format!("name: e\nID: 1\nformat:\n\tfield:{decl};\toffset:0;\tsize:4;\tsigned:0;\n")
+    };
+    let f = parse(file("__u8\u{a0}b").as_bytes()).unwrap();
+    assert_eq!(
+        (f.fields[0].c_type.as_str(), f.fields[0].name.as_str()),
+        ("__u8", "b")
+    );
+    assert_eq!(
+        parse(file("__u8 saddr'\u{a0}[4]").as_bytes()),
+        Err(FormatError::Line {
+            line: 4,
+            what: "field declaration is not TYPE NAME"
+        })
+    );
+}
+
 #[test]
 fn every_prefix_of_the_fixtures_parses_or_errs() {
     for bytes in [SEND_6_18, RECEIVE_6_18, SEND_6_1, RECEIVE_6_1] {
